@@ -1,0 +1,2 @@
+/** Public exports of sip-tls. */
+export * from './profile';
