@@ -76,3 +76,17 @@ export interface Profile {
   line: number;
   settings: ProfileSettings;
 }
+
+/** The profiles of one configuration, each list in file order. */
+export interface ProfileSet {
+  server: Profile[];
+  client: Profile[];
+  serverDefault: Profile;
+  clientDefault: Profile;
+}
+
+/** An IP address and port; IPv6 without brackets. */
+export interface Endpoint {
+  ip: string;
+  port: number;
+}
