@@ -284,3 +284,13 @@ describe('ParamStore', () => {
     assert.strictEqual(findRuntimeParam('nosuch', 'tls'), undefined);
   });
 });
+
+describe('README parameter table', () => {
+  it('is the one scripts/params-table.js generates from the table', () => {
+    const fs = require('node:fs');
+    const { table, BEGIN, END } = require('../../scripts/params-table');
+    const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const between = readme.slice(readme.indexOf(BEGIN) + BEGIN.length, readme.indexOf(END)).trim();
+    assert.strictEqual(between, table());
+  });
+});
