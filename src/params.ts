@@ -237,13 +237,17 @@ export function findParam(name: string): ParamSpec | undefined {
 }
 
 /**
- * The spec of a runtime-changeable parameter by any of the names an operator may use:
- * the module name (`tls_log`), the runtime name (`tls.log`) or group and name given apart
- * (`tls`, `log`, as `cfg.set_now_int tls log 10` does).
+ * The spec of a parameter by any of the names an operator may use: the module name (`tls_log`),
+ * the runtime name (`tls.log`), group and name given apart (`tls`, `log`, as
+ * `cfg.set_now_int tls log 10` and `cfg.get tls log` do) or its `tls.options` field name
+ * (`tls`, `method`). Undefined when none fits.
  */
-export function findRuntimeParam(name: string, group?: string): ParamSpec | undefined {
+export function findCfgParam(name: string, group?: string): ParamSpec | undefined {
   const full = group ? `${group}.${name}` : name;
-  return BY_RUNTIME.get(full) ?? BY_RUNTIME.get(`tls.${full}`) ?? (group ? undefined : BY_NAME.get(name));
+  const runtime = BY_RUNTIME.get(full) ?? (group ? undefined : BY_RUNTIME.get(`tls.${name}`));
+  if (runtime) return runtime;
+  if (group && group !== 'tls') return undefined;
+  return BY_OPTIONS_FIELD.get(name) ?? BY_NAME.get(name);
 }
 
 /** The closest known parameter name, for "did you mean" hints. */
@@ -415,6 +419,10 @@ const TLS_OPTIONS_FIELDS: ReadonlyArray<readonly [string, ParamName]> = [
   ['ct_wq_blk_size', 'ct_wq_blk_size'],
 ];
 
+const BY_OPTIONS_FIELD = new Map<string, ParamSpec>(
+  TLS_OPTIONS_FIELDS.map(([field, name]) => [field, BY_NAME.get(name) as ParamSpec]),
+);
+
 /** Called after a parameter changed: its name, the new and the old value. */
 export type ParamChangeListener = <N extends ParamName>(name: N, value: ModuleParams[N], previous: ModuleParams[N]) => void;
 
@@ -497,6 +505,15 @@ export class ParamStore {
   }
 
   /**
+   * A parameter and its current value by any name `findCfgParam` knows (for `cfg.get`);
+   * undefined when none fits.
+   */
+  lookup(name: string, group?: string): ParamEntry | undefined {
+    const spec = findCfgParam(name, group);
+    return spec ? { spec, value: this.values[spec.name] } : undefined;
+  }
+
+  /**
    * Changes a runtime parameter, validated as at start. `name` is the module name
    * (`connection_timeout`), the runtime name (`tls.connection_timeout`) or, with `group`, the
    * cfg name as `cfg.set_now_int tls connection_timeout 180` gives it.
@@ -504,7 +521,7 @@ export class ParamStore {
    * @throws ParamError for unknown or non-runtime parameters and bad values.
    */
   setRuntime(name: string, value: unknown, group?: string): ParamName {
-    const spec = findRuntimeParam(name, group);
+    const spec = findCfgParam(name, group);
     const shown = group ? `${group}.${name}` : name;
     if (!spec) {
       requireParam(name);

@@ -2,8 +2,8 @@
  * `sip-tls cfg check FILE` and `sip-tls cfg explain …`.
  *
  * FILE / `--config` is a sip-tls.ini (`*.ini`: its parameters and the tls.cfg it names) or a tls.cfg
- * file or directory (relative paths in it resolve against `--base DIR`, default its own directory,
- * as if a main config stood beside it).
+ * file or directory (relative paths in it resolve against `--base DIR`, default the directory FILE
+ * is in, as if the main config stood beside it).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -68,7 +68,7 @@ function loadForCheck(file: string, base: string | undefined): { set: ProfileSet
       throw err;
     }
   }
-  const baseDir = path.resolve(base ?? (isDirectory(file) ? file : path.dirname(file)));
+  const baseDir = path.resolve(base ?? path.dirname(path.resolve(file)));
   const parsed = readTlsCfg(file);
   const { set, errors } = resolveSections(parsed.sections, { baseDir });
   const all = [...parsed.errors, ...errors].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col);

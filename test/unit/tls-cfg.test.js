@@ -141,6 +141,10 @@ describe('tls.cfg: keys and values', () => {
     assert.strictEqual(sections[0].values.verifyDepth, 5);
   });
 
+  it('skips a byte-order mark at the start', () => {
+    assert.strictEqual(parseOk('\ufeff[s:def]\nverify_depth = 5')[0].values.verifyDepth, 5);
+  });
+
   it('handles CRLF line ends', () => {
     assert.strictEqual(parseOk('[s:def]\r\nverify_depth = 5\r\n')[0].values.verifyDepth, 5);
   });
