@@ -116,8 +116,8 @@ export function matchServer(set: ProfileSet, local: Endpoint, sni?: string): Mat
 export function matchClient(set: ProfileSet, remote: Endpoint, opts: { serverName?: string; serverId?: string } = {}): MatchResult {
   if (opts.serverId) {
     const id = opts.serverId.toLowerCase();
-    const p = set.client.find((c) => c.settings.serverId.toLowerCase() === id)
-      ?? [set.clientDefault].find((c) => c.settings.serverId.toLowerCase() === id);
+    const hasId = (c: Profile): boolean => c.settings.serverId.toLowerCase() === id;
+    const p = set.client.find(hasId) ?? (hasId(set.clientDefault) ? set.clientDefault : undefined);
     if (p) return { profile: p, reason: `server_id '${opts.serverId}' matches ${describe(p)}` };
   }
   const result = matchByAddressAndName(set.client, set.clientDefault, remote, opts.serverName, 'remote', 'server name');

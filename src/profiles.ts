@@ -10,13 +10,7 @@
 import { ConfigError } from './config-error';
 import { resolveConfigPath } from './paths';
 import { Profile, ProfileAddress, ProfileSet, ProfileSettings, Role } from './profile';
-import { TLS_CFG_KEY_OF, TlsCfgSection, headerText } from './tls-cfg';
-
-/** Fields a profile takes from its role's default when it does not set them. */
-export const INHERITED_FIELDS: ReadonlyArray<keyof ProfileSettings> = [
-  'method', 'certificate', 'caList', 'caPath', 'crl', 'requireCertificate', 'cipherList', 'privateKey',
-  'privateKeyPassword', 'verifyCertificate', 'verifyDepth', 'verifyClient', 'identityCheck',
-];
+import { TlsCfgSection, headerText } from './tls-cfg';
 
 /** Fields holding a file or directory (resolved by the guide's path rule). */
 export const PATH_FIELDS: ReadonlyArray<keyof ProfileSettings> = [
@@ -151,9 +145,3 @@ function toProfile(section: TlsCfgSection, parent: ProfileSettings, baseDir: str
     settings,
   };
 }
-
-/** The tls.cfg key of a profile field (for messages). */
-export function keyOf(field: keyof ProfileSettings): string {
-  return TLS_CFG_KEY_OF[field] ?? field;
-}
-

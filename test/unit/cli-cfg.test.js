@@ -53,6 +53,23 @@ describe('sip-tls cfg check', () => {
     assert.match(r2.stderr, /sip-tls\.ini:2:1: invalid value "TLSv1\.5" for parameter 'tls_method'/);
   });
 
+  it('with --files, reports every file a profile names that cannot be read', () => {
+    const sub = path.join(dir, 'files');
+    fs.mkdirSync(sub);
+    fs.writeFileSync(path.join(sub, 'c.pem'), 'x');
+    const cfg = path.join(sub, 'tls.cfg');
+    fs.writeFileSync(cfg, '[server:default]\ncertificate = c.pem\nprivate_key = missing.key\nca_path = c.pem\n' +
+      '[client:default]\nprivate_key = /engine:pkcs11:object=k\ncertificate = c.pem\n');
+    assert.strictEqual(sipTls('cfg', 'check', cfg).code, 0);
+    const r = sipTls('cfg', 'check', '--files', cfg);
+    assert.strictEqual(r.code, 1);
+    assert.deepStrictEqual(r.stderr.trim().split('\n'), [
+      `${cfg}:1:1: [server:default] private_key '${path.join(sub, 'missing.key')}': no such file or directory`,
+      `${cfg}:1:1: [server:default] ca_path '${path.join(sub, 'c.pem')}': not a directory`,
+      `${cfg}: 2 errors`,
+    ]);
+  });
+
   it('exits 2 on usage errors', () => {
     assert.strictEqual(sipTls('cfg', 'check').code, 2);
     assert.strictEqual(sipTls('cfg', 'frobnicate').code, 2);
