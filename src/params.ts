@@ -237,6 +237,16 @@ export function findParam(name: string): ParamSpec | undefined {
 }
 
 /**
+ * The spec of a runtime parameter by its runtime name (`tls.log`), group and name given apart
+ * (`tls`, `log`), or, without a group, its module name (`tls_log`); the spec may be a start-only
+ * parameter only when found by module name.
+ */
+export function findRuntimeParam(name: string, group?: string): ParamSpec | undefined {
+  const full = group ? `${group}.${name}` : name;
+  return BY_RUNTIME.get(full) ?? BY_RUNTIME.get(`tls.${full}`) ?? (group ? undefined : BY_NAME.get(name));
+}
+
+/**
  * The spec of a parameter by any of the names an operator may use: the module name (`tls_log`),
  * the runtime name (`tls.log`), group and name given apart (`tls`, `log`, as
  * `cfg.set_now_int tls log 10` and `cfg.get tls log` do) or its `tls.options` field name

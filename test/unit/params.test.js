@@ -2,7 +2,7 @@
 const assert = require('node:assert');
 const path = require('node:path');
 const {
-  PARAMS, ParamStore, ParamError, parseParamValue, findCfgParam, requireParam, TRUE_WORDS, FALSE_WORDS,
+  PARAMS, ParamStore, ParamError, parseParamValue, findCfgParam, findRuntimeParam, requireParam, TRUE_WORDS, FALSE_WORDS,
 } = require('../../lib/params');
 
 const BASE = '/etc/sip-tls';
@@ -286,6 +286,14 @@ describe('ParamStore', () => {
     assert.strictEqual(findCfgParam('connect_timeout', 'tcp').name, 'tcp_connect_timeout');
     assert.strictEqual(findCfgParam('log', 'tcp'), undefined);
     assert.strictEqual(findCfgParam('nosuch', 'tls'), undefined);
+  });
+
+  it('finds runtime parameters by runtime name, group and name, or module name', () => {
+    assert.strictEqual(findRuntimeParam('log', 'tls').name, 'tls_log');
+    assert.strictEqual(findRuntimeParam('tls.log').name, 'tls_log');
+    assert.strictEqual(findRuntimeParam('tls_log').name, 'tls_log');
+    assert.strictEqual(findRuntimeParam('max_tls_connections', 'tcp').name, 'tls_max_connections');
+    assert.strictEqual(findRuntimeParam('nosuch', 'tls'), undefined);
   });
 
   it('looks a value up for cfg.get, and refuses to set a read-only one by its cfg name', () => {
