@@ -108,7 +108,7 @@ export const PARAMS: readonly ParamSpec[] = [
     description: 'private key file, or /engine:KEY or /uri:STORE-URI for HSM keys' }),
   p({ name: 'private_key_password', type: 'string', default: '', runtime: null, path: false, unit: '', origin: 'kamailio',
     description: 'password of an encrypted private key (see key_password_mode)' }),
-  p({ name: 'key_password_mode', type: 'int', default: 0, min: 0, max: 3, runtime: null, path: false, unit: '', origin: 'kamailio',
+  p({ name: 'key_password_mode', type: 'int', default: 0, min: 2, max: 3, special: [0], runtime: null, path: false, unit: '', origin: 'kamailio',
     description: 'how private_key_password is read: 0 the value itself, 2 an environment variable name, 3 a file (1, TTY prompt, is refused)' }),
   p({ name: 'certificate2', type: 'string', default: '', runtime: null, path: true, unit: 'path', origin: 'kamailio',
     description: 'second certificate (e.g. ECDSA beside RSA)' }),
@@ -355,10 +355,10 @@ export function parseParamValue(name: string, raw: unknown): ParamValue {
         : typeof raw === 'string' ? parseIntStrict(raw) : undefined;
       if (n === undefined) return bad();
       if (spec.special?.includes(n)) return n;
-      if (n < (spec.min as number) || n > (spec.max as number)) return bad();
       if (name === 'key_password_mode' && n === 1) {
         throw new ParamError(name, `key_password_mode 1 (prompt on the TTY) is not supported: sip-tls never prompts; use 0 (the value), 2 (environment variable) or 3 (file)`);
       }
+      if (n < (spec.min as number) || n > (spec.max as number)) return bad();
       return n;
     }
     case 'enum': {
