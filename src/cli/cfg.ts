@@ -174,7 +174,7 @@ function explain(opts: Options): number {
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     return 0;
   }
-  const where = p.file ? `${p.file}:${p.line}` : 'built in (no such section written)';
+  const where = p.file ? `${p.file}:${p.line}` : 'not in a tls.cfg: made from the module parameters or the built-in template';
   const lines = [`[${p.section}]  ${p.name}  ${where}`, `why: ${result.reason}`];
   for (const [key, value] of Object.entries(values)) lines.push(`  ${key} = ${JSON.stringify(value)}`);
   process.stdout.write(`${lines.join('\n')}\n`);
