@@ -422,8 +422,22 @@ function convertValue(spec: KeySpec, raw: string): string | number | boolean | u
   }
 }
 
+/** Recent canonicalIp results: connections come from a limited set of local and peer addresses. */
+const canonicalCache = new Map<string, string>();
+const CANONICAL_CACHE_SIZE = 4096;
+
 /** Canonical text of an IP address: IPv6 compressed lower-case, IPv4-mapped IPv6 as IPv4. */
 export function canonicalIp(ip: string): string {
+  let canonical = canonicalCache.get(ip);
+  if (canonical === undefined) {
+    canonical = computeCanonicalIp(ip);
+    if (canonicalCache.size >= CANONICAL_CACHE_SIZE) canonicalCache.clear();
+    canonicalCache.set(ip, canonical);
+  }
+  return canonical;
+}
+
+function computeCanonicalIp(ip: string): string {
   if (/^\d{1,3}(\.\d{1,3}){3}$/.test(ip)) return ip.split('.').map((o) => String(Number(o))).join('.');
   if (!net.isIPv6(ip)) return ip;
   const host = new URL(`http://[${ip}]/`).hostname.slice(1, -1);

@@ -162,3 +162,44 @@ describe('ConnectServerId', () => {
     assert.strictEqual(id.take(), undefined);
   });
 });
+
+describe('matching: indexed lookup equals the plain rules', () => {
+  const fc = require('fast-check');
+  // The rules written as a plain scan in file order, to check the indexed implementation against.
+  function reference(list, fallback, ip, port, sni) {
+    const addr = list.filter((p) => p.address.kind === 'ip' && p.address.ip === ip && (p.address.port === port || p.address.port === 0));
+    const ordered = [...addr.filter((p) => p.address.port === port), ...addr.filter((p) => p.address.port !== port)];
+    if (sni) {
+      const candidates = list.filter((p) => p.address.kind === 'any' || addr.includes(p));
+      const exact = candidates.find((p) => matchServerName(sni, p.settings.serverName, p.settings.serverNameMode) === 'exact');
+      if (exact) return exact;
+      const suffix = candidates.find((p) => matchServerName(sni, p.settings.serverName, p.settings.serverNameMode) === 'suffix');
+      if (suffix) return suffix;
+    }
+    return ordered[0] ?? fallback;
+  }
+  const label = fc.constantFrom('a', 'b', 'example', 'com');
+  const name = fc.array(label, { minLength: 1, maxLength: 3 }).map((l) => l.join('.'));
+  const section = fc.record({
+    kind: fc.constantFrom('ip', 'any'),
+    ip: fc.constantFrom('10.0.0.1', '10.0.0.2', '::1'),
+    port: fc.constantFrom(0, 5061),
+    serverName: fc.option(name, { nil: undefined }),
+    mode: fc.constantFrom(0, 1, 2),
+  });
+
+  it('for random profile sets, addresses and SNIs', () => {
+    fc.assert(fc.property(fc.array(section, { maxLength: 12 }), fc.constantFrom('10.0.0.1', '10.0.0.2', '::1'),
+      fc.constantFrom(5061, 5062), fc.option(name, { nil: undefined }), (sections, ip, port, sni) => {
+        const text = sections.map((s) => {
+          const head = s.kind === 'any' ? '[server:any]' : `[server:${s.ip.includes(':') ? `[${s.ip}]` : s.ip}:${s.port}]`;
+          const serverName = s.kind === 'any' ? (s.serverName ?? 'zz') : s.serverName;
+          return `${head}\n${serverName ? `server_name = ${serverName}\nserver_name_mode = ${s.mode}\n` : ''}`;
+        }).join('');
+        const r = parseTlsCfg(text, 'p.cfg');
+        const { set } = resolveSections(r.sections, { baseDir: '/x' });
+        const got = matchServer(set, { ip, port }, sni).profile;
+        assert.strictEqual(got, reference(set.server, set.serverDefault, ip, port, sni));
+      }), { numRuns: 1000 });
+  });
+});
