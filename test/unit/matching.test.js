@@ -41,6 +41,24 @@ describe('matching: the guide\'s sample tls.cfg', () => {
   });
 });
 
+describe('matching: the guide\'s verify_client example', () => {
+  const r = readTlsCfg(path.join(__dirname, '..', 'fixtures', 'tls-cfg', 'guide-verify-client.cfg'));
+  const { set } = resolveSections(r.sections, { baseDir: '/etc/kamailio' });
+  it('gives 1.2.3.4:5061 verify_client on, TLSv1', () => {
+    const { settings } = matchServer(set, ep('1.2.3.4', 5061)).profile;
+    assert.deepStrictEqual([settings.verifyClient, settings.method], ['on', 'TLSv1']);
+  });
+  it('gives 5.6.7.8:5061 verify_client optional_no_ca, TLSv1.2', () => {
+    const { settings } = matchServer(set, ep('5.6.7.8', 5061)).profile;
+    assert.deepStrictEqual([settings.verifyClient, settings.method], ['optional_no_ca', 'TLSv1.2']);
+  });
+  it('gives other addresses the built-in default (verify_client off)', () => {
+    const { profile } = matchServer(set, ep('9.9.9.9', 5061));
+    assert.strictEqual(profile.section, 'server:default');
+    assert.strictEqual(profile.settings.verifyClient, 'off');
+  });
+});
+
 describe('matching: server rules', () => {
   const set = setOf([
     '[server:default]',
