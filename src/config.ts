@@ -14,7 +14,7 @@ import { MainConfig, RpcEndpoint, readMainConfig } from './main-config';
 import { ParamError, ParamStore } from './params';
 import { resolveConfigPath } from './paths';
 import { ContextOptions, Endpoint, Profile, ProfileSet, ProfileSettings, Role } from './profile';
-import { profileDisplayName, resolveSections } from './profiles';
+import { resolveSections, unwrittenDefaultProfile } from './profiles';
 import { readTlsCfg } from './tls-cfg';
 
 export { ConfigError } from './config-error';
@@ -114,16 +114,12 @@ export function profileSetFromParams(params: ParamStore): ProfileSet {
     serverId: '',
     identityCheck: params.get('tls_identity_check'),
   };
-  const make = (role: Role): Profile => ({
-    role,
-    address: { kind: 'default' },
-    section: `${role}:default`,
-    name: profileDisplayName(role, { kind: 'default' }, ''),
-    file: '',
-    line: 0,
-    settings: { ...settings },
-  });
-  return { server: [], client: [], serverDefault: make('server'), clientDefault: make('client') };
+  return {
+    server: [],
+    client: [],
+    serverDefault: unwrittenDefaultProfile('server', { ...settings }),
+    clientDefault: unwrittenDefaultProfile('client', { ...settings }),
+  };
 }
 
 /**

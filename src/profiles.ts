@@ -60,6 +60,19 @@ export function profileDisplayName(role: Role, address: ProfileAddress, serverNa
  * `[role:default]`; `any` without server_name; the same ip:port twice in a role where either lacks
  * server_name. Each error points at the later header.
  */
+/** A `[role:default]` profile that no tls.cfg section wrote (from a template or module parameters). */
+export function unwrittenDefaultProfile(role: Role, settings: ProfileSettings): Profile {
+  return {
+    role,
+    address: { kind: 'default' },
+    section: `${role}:default`,
+    name: profileDisplayName(role, { kind: 'default' }, ''),
+    file: '',
+    line: 0,
+    settings,
+  };
+}
+
 export function checkSections(sections: readonly TlsCfgSection[]): ConfigError[] {
   const errors: ConfigError[] = [];
   const where = (s: TlsCfgSection): string => `${s.file}:${s.line}`;
@@ -117,15 +130,7 @@ export function resolveSections(sections: readonly TlsCfgSection[], options: Res
     const written = sections.find((s) => s.role === role && s.address.kind === 'default');
     defaults[role] = written
       ? toProfile(written, template(role), options.baseDir)
-      : {
-        role,
-        address: { kind: 'default' },
-        section: `${role}:default`,
-        name: profileDisplayName(role, { kind: 'default' }, ''),
-        file: '',
-        line: 0,
-        settings: template(role),
-      };
+      : unwrittenDefaultProfile(role, template(role));
   }
   const set: ProfileSet = { server: [], client: [], serverDefault: defaults.server, clientDefault: defaults.client };
   for (const s of sections) {
