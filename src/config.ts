@@ -13,7 +13,7 @@ import { ConfigError } from './config-error';
 import { MainConfig, RpcEndpoint, readMainConfig } from './main-config';
 import { ParamError, ParamStore } from './params';
 import { resolveConfigPath } from './paths';
-import { ContextOptions, Endpoint, Profile, ProfileSet, ProfileSettings, Role } from './profile';
+import { ContextOptions, Endpoint, Profile, ProfileSet, ProfileSettings } from './profile';
 import { resolveSections, unwrittenDefaultProfile } from './profiles';
 import { readTlsCfg } from './tls-cfg';
 
