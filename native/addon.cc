@@ -12,6 +12,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("opensslRuntimeVersion",
               Napi::String::New(env, OpenSSL_version(OPENSSL_FULL_VERSION_STRING)));
   InitSipFramer(env, exports);
+  InitTransport(env, exports);
   return exports;
 }
 

@@ -7,6 +7,7 @@
 namespace siptls {
 
 void InitSipFramer(Napi::Env env, Napi::Object exports);
+void InitTransport(Napi::Env env, Napi::Object exports);
 
 }  // namespace siptls
 
