@@ -626,7 +626,11 @@ export class TlsModule extends EventEmitter {
     const level = OUR_FAULTS.has(info.code) ? LogLevel.ERR
       : (!wasEstablished || (info.code && !info.byPeer)) ? LogLevel.INFO : this.params.get('tls_debug');
     this.log(level, `${this.describe(c)} ${what}: ${info.reason}${info.code ? ` [${info.code}]` : ''}`);
-    c.settle?.reject(new TlsTransportError(info.code || 'ERR_TLS_CONNECTION_CLOSED', `${this.describe(c)} ${what}: ${info.reason}`));
+    const error = new TlsTransportError(info.code || 'ERR_TLS_CONNECTION_CLOSED', `${this.describe(c)} ${what}: ${info.reason}`);
+    c.settle?.reject(error);
+    // 'error' only reaches listeners that asked for it: a failed handshake is routine on a
+    // public port and must not take the process down as an unhandled 'error' event would.
+    if (!wasEstablished && this.listenerCount('error') > 0) this.emit('error', error, c);
     this.emit('close', c, info);
   }
 }
