@@ -294,7 +294,7 @@ SendError TlsConnection::Send(const uint8_t* data, size_t len) {
   } else if (outgoing_.Size() + QueuedCiphertext() + len > limits.con_wq_max) {
     return "ERR_TLS_WRITE_QUEUE_FULL";
   }
-  if (!outgoing_.Append(data, len)) return "ERR_TLS_NO_MEMORY";
+  if (!outgoing_.Append(data, len)) return "ERR_TLS_OUT_OF_MEMORY";
   last_activity_ms_ = loop_->NowMs();
   if (waiting) {
     UpdateCtAccounting();
