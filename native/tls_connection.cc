@@ -42,6 +42,8 @@ char* PoolPartialStore::Reserve(size_t capacity, size_t keep) {
     return block_ == nullptr ? nullptr : reinterpret_cast<char*>(block_->Data());
   }
   if (capacity > heap_size_) {
+    // Grow geometrically: a large message arriving in many reads is copied O(n) times in total.
+    if (capacity < heap_size_ * 2) capacity = heap_size_ * 2;
     char* grown = static_cast<char*>(realloc(heap_, capacity));
     if (grown == nullptr) return nullptr;
     if (heap_ == nullptr && block_ != nullptr && keep > 0) memcpy(grown, block_->Data(), keep);
