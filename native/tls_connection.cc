@@ -336,6 +336,7 @@ void TlsConnection::WriteCiphertext() {
   }
   auto* stream = reinterpret_cast<uv_stream_t*>(&tcp_);
   // Most writes are taken whole by the kernel: one writev, no request, nothing kept.
+  loop_->Counters().socket_writes++;
   int written = uv_try_write(stream, bufs, static_cast<unsigned int>(ToUvBufs(spans, count, bufs)));
   if (written == UV_EAGAIN) written = 0;
   if (written < 0) {
@@ -351,6 +352,7 @@ void TlsConnection::WriteCiphertext() {
   // The rest stays in the session's queue (pool blocks do not move) until libuv wrote it.
   write_req_ = new uv_write_t;
   write_req_->data = this;
+  loop_->Counters().socket_writes++;
   write_in_flight_ = SpansTotal(spans, count);
   if (write_blocked_since_ms_ == 0) write_blocked_since_ms_ = loop_->NowMs();
   int result = uv_write(write_req_, stream, bufs, static_cast<unsigned int>(ToUvBufs(spans, count, bufs)),

@@ -107,6 +107,8 @@ export interface TransportStats {
   failedLowMem2: number;
   ctWqBytes: number;
   pingsAnswered: number;
+  /** Write syscalls started (uv_try_write, uv_write): sends of one turn share them. */
+  socketWrites: number;
   framingErrors: number;
   handshakeFailures: number;
   idleTimeouts: number;
