@@ -454,6 +454,23 @@ ca_list = ${h.cert('ca.pem')}
       client.destroy();
     });
 
+    for (const [value, expected] of [[1, /close_notify/], [0, /closed the TCP connection/]]) {
+      it(`send_close_notify = ${value}: a close we make ${value ? 'sends' : 'does not send'} close_notify`, async () => {
+        const { mod, port } = await server({ send_close_notify: value });
+        const cli = new TlsModule({ params: serverParams(), logger: quiet() });
+        open.push(cli);
+        const seen = new Promise((resolve) => mod.once('connection', resolve));
+        const out = await cli.connect({ host: '127.0.0.1', port });
+        const inbound = await seen;
+        const closedAtClient = nextClose(cli);
+        assert.strictEqual(mod.kill(inbound.id, 'test'), true);
+        const { c, info } = await closedAtClient;
+        assert.strictEqual(c, out);
+        assert.strictEqual(info.byPeer, true);
+        assert.match(info.reason, expected);
+      });
+    }
+
     it('closes a handshake that does not finish within tcp_connect_timeout', async () => {
       const { mod, port } = await server({ tcp_connect_timeout: 1 });
       const net = require('node:net');
