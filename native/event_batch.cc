@@ -84,6 +84,7 @@ Napi::Object EventObject(Napi::Env env, const ConnEvent& event) {
       o.Set("outbound", event.flag);
       o.Set("listener", event.listener);
       o.Set("generation", event.generation);
+      o.Set("awaitProfile", event.await_profile);
       o.Set("localIp", event.local_ip);
       o.Set("localPort", event.local_port);
       o.Set("remoteIp", event.remote_ip);

@@ -100,7 +100,7 @@ bool TlsConnection::StartSession(std::shared_ptr<SecureContext> context, bool se
 
 TlsConnection* TlsConnection::Accept(IoLoop* loop, uv_stream_t* server, uint32_t listener_id,
                                      std::shared_ptr<SecureContext> context, uint32_t generation,
-                                     bool pause_on_sni, TlsError* error) {
+                                     bool pause_on_sni, bool await_profile, TlsError* error) {
   auto* connection = new TlsConnection(loop, generation, false);
   int result = uv_accept(server, reinterpret_cast<uv_stream_t*>(&connection->tcp_));
   if (result != 0) {
@@ -115,8 +115,12 @@ TlsConnection* TlsConnection::Accept(IoLoop* loop, uv_stream_t* server, uint32_t
   uv_tcp_nodelay(&connection->tcp_, 1);
   loop->AddConnection(connection);
   loop->Counters().accepted++;
-  connection->QueueOpenEvent(listener_id);
-  uv_read_start(reinterpret_cast<uv_stream_t*>(&connection->tcp_), OnAlloc, OnRead);
+  connection->QueueOpenEvent(listener_id, await_profile);
+  if (await_profile) {
+    connection->state_ = ConnState::kProfileWait;
+  } else {
+    uv_read_start(reinterpret_cast<uv_stream_t*>(&connection->tcp_), OnAlloc, OnRead);
+  }
   return connection;
 }
 
@@ -149,9 +153,10 @@ void TlsConnection::Discard() {
   uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), OnClosed);
 }
 
-void TlsConnection::QueueOpenEvent(uint32_t listener_id) {
+void TlsConnection::QueueOpenEvent(uint32_t listener_id, bool await_profile) {
   ConnEvent& event = loop_->Batch().Add(EventKind::kOpen, id_);
   event.flag = outbound_;
+  event.await_profile = await_profile;
   event.listener = listener_id;
   event.generation = generation_;
   SocketAddress(&tcp_, true, &event.local_ip, &event.local_port);
@@ -170,7 +175,7 @@ void TlsConnection::OnConnect(uv_connect_t* req, int status) {
   connection->state_ = ConnState::kHandshake;
   connection->loop_->Counters().connected++;
   uv_tcp_nodelay(&connection->tcp_, 1);
-  connection->QueueOpenEvent(0);
+  connection->QueueOpenEvent(0, false);
   uv_read_start(reinterpret_cast<uv_stream_t*>(&connection->tcp_), OnAlloc, OnRead);
   // A client's first Feed() with no input produces the ClientHello.
   connection->Drive(nullptr, 0);
@@ -380,10 +385,11 @@ void TlsConnection::OnWrite(uv_write_t* req, int status) {
 }
 
 bool TlsConnection::ResumeHandshake(std::shared_ptr<SecureContext> context, TlsError* error) {
-  if (state_ != ConnState::kSniWait) {
-    *error = MakeError("ERR_TLS_INVALID_STATE", "the connection is not waiting for an SNI decision");
+  if (state_ != ConnState::kSniWait && state_ != ConnState::kProfileWait) {
+    *error = MakeError("ERR_TLS_INVALID_STATE", "the connection is not waiting for a profile decision");
     return false;
   }
+  // Before the first byte SSL_set_SSL_CTX applies as at ClientHello (SSL_in_before).
   if (context && !session_->SetContext(std::move(context), error)) return false;
   state_ = ConnState::kHandshake;
   uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), OnAlloc, OnRead);

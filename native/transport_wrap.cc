@@ -21,6 +21,7 @@ const char* StateName(ConnState state) {
   switch (state) {
     case ConnState::kConnecting: return "connecting";
     case ConnState::kHandshake: return "handshake";
+    case ConnState::kProfileWait: return "profile";
     case ConnState::kSniWait: return "sni";
     case ConnState::kEstablished: return "established";
     case ConnState::kClosing: return "closing";

@@ -186,6 +186,7 @@ interface ListenerEntry {
 
 const KAMAILIO_STATES: Record<NativeConnectionState['state'], [string, string]> = {
   connecting: ['pre-init', 'pre-init'],
+  profile: ['pre-init', 'pre-init'],
   handshake: ['tls_accept', 'tls_connect'],
   sni: ['tls_accept', 'tls_connect'],
   established: ['established', 'established'],
@@ -534,6 +535,13 @@ export class TlsModule extends EventEmitter {
     c.local = local;
     this.adopt(c);
     this.log(this.params.get('tls_debug'), `new connection ${event.id} from ${showEndpoint(c.remote)} on ${showEndpoint(local)}: ${match.reason}`);
+    if (event.awaitProfile) {
+      // A wildcard listener's context was chosen for 0.0.0.0 / ::; the real local address decides.
+      const listener = this.listeners_.get(event.listener);
+      const listenerProfile = listener ? matchServer(gen.profiles, listener.endpoint).profile : undefined;
+      const result = this.transport.resume(event.id, match.profile === listenerProfile ? null : gen.context(match.profile));
+      if (result && 'error' in result) this.log(LogLevel.ERR, `${this.describe(c)}: cannot use ${match.profile.name}: ${result.error.message}`);
+    }
   }
 
   private onSni(id: number, serverName: string): void {

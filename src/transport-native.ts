@@ -9,7 +9,9 @@ import type { SecureContext } from './native';
 /** A connection event of one loop turn (see native/event_batch.h). */
 export type TransportEvent =
   | { type: 'open'; id: number; outbound: boolean; listener: number; generation: number;
-      localIp: string; localPort: number; remoteIp: string; remotePort: number }
+      localIp: string; localPort: number; remoteIp: string; remotePort: number;
+      /** Accepted on a wildcard address: nothing is read until resume() gives the profile's context. */
+      awaitProfile: boolean }
   | { type: 'sni'; id: number; serverName: string }
   | { type: 'secure'; id: number; facts: NativeTlsFacts }
   | { type: 'close'; id: number; reason: string; code: string; byPeer: boolean };
@@ -86,7 +88,7 @@ export interface TransportLimits {
 /** Live per-connection facts (`Transport#list()`). */
 export interface NativeConnectionState {
   id: number;
-  state: 'connecting' | 'handshake' | 'sni' | 'established' | 'closing';
+  state: 'connecting' | 'profile' | 'handshake' | 'sni' | 'established' | 'closing';
   outbound: boolean;
   generation: number;
   ageMs: number;
@@ -141,7 +143,10 @@ export declare class Transport {
   /** `hold`: send nothing after the handshake until release() (connection-out). */
   connect(ip: string, port: number, context: SecureContext, generation: number, serverName: string,
     hold: boolean): { id: number } | { error: NativeError };
-  /** After an 'sni' event: switch to `context` (null keeps the current one) and go on. */
+  /**
+   * After an 'sni' event, or an 'open' event with `awaitProfile`: switch to `context` (null keeps
+   * the current one) and go on.
+   */
   resume(id: number, context: SecureContext | null): undefined | { error: NativeError };
   /** Queues a message; undefined on success, else an ERR_TLS_* code. */
   send(id: number, data: Buffer): string | undefined;

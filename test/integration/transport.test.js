@@ -215,6 +215,29 @@ describe('TlsModule (loopback)', function () {
     });
   });
 
+  it('a wildcard listener picks the profile by the connection\'s real local address', async () => {
+    const port = await h.freePort();
+    const ini = h.writeConfig('wild', {
+      tlsCfg: `[server:default]
+certificate = ${h.cert('server-ecdsa.pem')}
+private_key = ${h.cert('server-ecdsa.key')}
+
+[server:127.0.0.1:${port}]
+certificate = ${h.cert('sni-b.pem')}
+private_key = ${h.cert('sni-b.key')}
+`,
+      listen: [`tls:0.0.0.0:${port}`],
+    }).ini;
+    const mod = TlsModule.fromFile(ini, { logger: quiet() });
+    open.push(mod);
+    await mod.listen();
+    const seen = new Promise((resolve) => mod.once('connection', resolve));
+    const r = await h.run('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-CAfile', h.cert('ca.pem')], { input: '' });
+    assert.match(r.output, /subject=.*CN ?= ?b\.example\.test/, r.output);
+    const c = await seen;
+    assert.strictEqual(c.profile.name, `TLSs<127.0.0.1:${port}>`);
+  });
+
   describe('SNI', () => {
     let ini;
     before(() => {
