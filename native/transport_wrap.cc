@@ -78,28 +78,16 @@ class TransportWrap : public Napi::ObjectWrap<TransportWrap> {
     }
     uv_loop_t* uv_loop = nullptr;
     napi_get_uv_event_loop(env, &uv_loop);
-    loop_ = new IoLoop(env, uv_loop, GetEnvData(env)->addon, info[0].As<Napi::Function>());
-    cleanup_ = env.AddCleanupHook(OnEnvCleanup, this);
+    loop_ = new IoLoop(env, uv_loop, GetEnvData(env)->addon, info[0].As<Napi::Function>(), &loop_);
   }
 
-  ~TransportWrap() override {
-    // A hook that ran has freed its registration; removing it again would free it twice.
-    if (!cleanup_ran_) cleanup_.Remove(Env());
-    ShutdownLoop();
-  }
+  // Collected while still open: close everything (the loop deletes itself when libuv is done).
+  ~TransportWrap() override { ShutdownLoop(); }
 
  private:
-  using Cleanup = Napi::Env::CleanupHook<void (*)(TransportWrap*), TransportWrap>;
-
-  // The environment is going away (process exit, worker end): close every handle now.
-  static void OnEnvCleanup(TransportWrap* self) {
-    self->cleanup_ran_ = true;
-    self->ShutdownLoop();
-  }
-
+  // IoLoop::Shutdown() clears loop_ (the loop was told where it is).
   void ShutdownLoop() {
     if (loop_ != nullptr) loop_->Shutdown();
-    loop_ = nullptr;
   }
 
   bool Alive(Napi::Env env) {
@@ -344,8 +332,6 @@ class TransportWrap : public Napi::ObjectWrap<TransportWrap> {
   }
 
   IoLoop* loop_ = nullptr;
-  Cleanup cleanup_;
-  bool cleanup_ran_ = false;
 };
 
 }  // namespace
