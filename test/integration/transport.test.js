@@ -363,6 +363,17 @@ private_key = ${h.cert('client.key')}
       }
     });
 
+    it('rejects connect() to a closed port with the system error and emits close', async () => {
+      const port = await h.freePort();
+      const cli = new TlsModule({ params: serverParams(), logger: quiet() });
+      open.push(cli);
+      const closed = nextClose(cli);
+      await assert.rejects(cli.connect({ host: '127.0.0.1', port }), (err) => err.code === 'ECONNREFUSED' && /127\.0\.0\.1/.test(err.message));
+      const { info } = await closed;
+      assert.strictEqual(info.code, 'ECONNREFUSED');
+      assert.strictEqual(cli.info().opened_connections, 0);
+    });
+
     it('setConnectServerId() applies to the next connection only', async () => {
       const { port } = await server();
       const cfg = h.writeConfig('srvid', {
