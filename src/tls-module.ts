@@ -505,18 +505,30 @@ export class TlsModule extends EventEmitter {
 
   /** One loop turn's events: opens, SNI and handshakes first, then messages, then closes. */
   private onEvents(events: TransportEvent[], bytes: Buffer, index: Uint32Array): void {
+    // A throwing application handler must not cost the rest of the turn (an SNI pause left
+    // waiting, a close never recorded): every event runs, then the first exception goes on to
+    // the caller (Node's uncaughtException, as for any callback from the loop).
+    let thrown: { error: unknown } | undefined;
+    const guarded = (run: () => void): void => {
+      try {
+        run();
+      } catch (error) {
+        thrown ??= { error };
+      }
+    };
     for (const event of events) {
-      if (event.type === 'open') this.onOpen(event);
-      else if (event.type === 'sni') this.onSni(event.id, event.serverName);
-      else if (event.type === 'secure') this.onSecure(event.id, event.facts);
+      if (event.type === 'open') guarded(() => this.onOpen(event));
+      else if (event.type === 'sni') guarded(() => this.onSni(event.id, event.serverName));
+      else if (event.type === 'secure') guarded(() => this.onSecure(event.id, event.facts));
     }
     for (let i = 0; i < index.length; i += 3) {
       const connection = this.conns.get(index[i]);
-      if (connection) this.emit('message', bytes.subarray(index[i + 1], index[i + 1] + index[i + 2]), connection);
+      if (connection) guarded(() => this.emit('message', bytes.subarray(index[i + 1], index[i + 1] + index[i + 2]), connection));
     }
     for (const event of events) {
-      if (event.type === 'close') this.onClose(event.id, { reason: event.reason, code: event.code, byPeer: event.byPeer });
+      if (event.type === 'close') guarded(() => this.onClose(event.id, { reason: event.reason, code: event.code, byPeer: event.byPeer }));
     }
+    if (thrown) throw thrown.error;
   }
 
   private onOpen(event: Extract<TransportEvent, { type: 'open' }>): void {
@@ -546,7 +558,10 @@ export class TlsModule extends EventEmitter {
 
   private onSni(id: number, serverName: string): void {
     const c = this.conns.get(id);
-    if (!c) return;
+    if (!c) {
+      this.transport.resume(id, null);
+      return;
+    }
     c.sni = serverName;
     const match = matchServer(c.generation.profiles, c.local, serverName);
     // The dom shown by tls.list stays the initial profile, as in Kamailio.
@@ -633,8 +648,11 @@ export class TlsModule extends EventEmitter {
     c.settle?.reject(error);
     // 'error' only reaches listeners that asked for it: a failed handshake is routine on a
     // public port and must not take the process down as an unhandled 'error' event would.
-    if (!wasEstablished && this.listenerCount('error') > 0) this.emit('error', error, c);
-    this.emit('close', c, info);
+    try {
+      if (!wasEstablished && this.listenerCount('error') > 0) this.emit('error', error, c);
+    } finally {
+      this.emit('close', c, info);
+    }
   }
 }
 

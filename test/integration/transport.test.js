@@ -89,6 +89,28 @@ describe('TlsModule (loopback)', function () {
     assert.match(errors[0][0], /^ERR_SSL_/);
   });
 
+  it('a throwing message handler reaches uncaughtException and the rest of the turn still runs', async () => {
+    const script = `
+      const { TlsModule } = require(${JSON.stringify(require.resolve('../../lib'))});
+      const { answer } = require(${JSON.stringify(require.resolve('../../lib/sip-responder'))});
+      const h = require(${JSON.stringify(require.resolve('./helpers'))});
+      const mod = new TlsModule({ params: { certificate: h.cert('server-ecdsa.pem'), private_key: h.cert('server-ecdsa.key') }, logger: { log() {} } });
+      let first = true;
+      process.on('uncaughtException', (err) => console.log('uncaught:', err.message));
+      mod.on('message', (msg, c) => { if (first) { first = false; throw new Error('handler bug'); } mod.send(c, answer(msg)); });
+      mod.listen(['tls:127.0.0.1:0']).then(async ([ep]) => {
+        const client = await h.sipClient(ep.port);
+        client.write(h.options(1) + h.options(2));
+        await h.waitFor(() => client.messages.length === 1);
+        console.log('answered:', client.messages[0].match(/Call-ID: (\\S+)/)[1]);
+        client.destroy();
+        await mod.close();
+      });`;
+    const r = await h.run(process.execPath, ['-e', script]);
+    assert.match(r.output, /uncaught: handler bug/);
+    assert.match(r.output, /answered: call-2@test/);
+  });
+
   it('frames messages written one byte per TLS record', async () => {
     const { mod, port } = await server({}, { respond: false });
     const got = [];
