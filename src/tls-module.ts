@@ -230,6 +230,7 @@ export class TlsModule extends EventEmitter {
   private readonly callbacks = new Map<string, EventCallback>();
   private readonly strings = new Map<string, string>();
   private connectServerId = '';
+  private configuredListening = false;
   private closed = false;
 
   /** A module from a sip-tls.ini. @throws ConfigError naming file:line. */
@@ -257,6 +258,7 @@ export class TlsModule extends EventEmitter {
   }
 
   private onParamChange(name: ParamName): void {
+    if (this.closed) return;
     this.applyLimits();
     this.log(LogLevel.INFO, `parameter ${name} changed to ${String(this.params.get(name))}`);
   }
@@ -287,13 +289,16 @@ export class TlsModule extends EventEmitter {
   }
 
   /**
-   * Listens on the configured endpoints and on `extra` (`tls:IP:PORT` strings or endpoints).
-   * @returns the bound endpoints (the real port when 0 was asked for).
+   * Listens on `extra` (`tls:IP:PORT` strings or endpoints) and, on the first call, on the
+   * configured endpoints (the ini's `listen` lines and the `listen` option).
+   * @returns the endpoints bound by this call (the real port when 0 was asked for).
    * @throws TlsTransportError (EADDRINUSE, EACCES…) naming the endpoint; endpoints already bound stay.
    */
   async listen(extra: Array<string | Endpoint> = []): Promise<Endpoint[]> {
     this.assertOpen();
-    const wanted = [...this.listenEndpoints, ...extra.map((e) => (typeof e === 'string' ? parseListen(e) : e))];
+    const configured = this.configuredListening ? [] : this.listenEndpoints;
+    this.configuredListening = true;
+    const wanted = [...configured, ...extra.map((e) => (typeof e === 'string' ? parseListen(e) : e))];
     const bound: Endpoint[] = [];
     for (const endpoint of wanted) {
       const gen = this.current;
