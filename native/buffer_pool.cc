@@ -92,14 +92,13 @@ bool BlockQueue::Append(const uint8_t* data, size_t len) {
     fresh_count++;
     room += block->capacity;
   }
+  // Fill from the old tail while it has room, then the fresh blocks.
+  BufferBlock* block = tail_ != nullptr && tail_->Room() > 0 ? tail_ : fresh_head;
   if (fresh_head != nullptr) {
     if (tail_ != nullptr) tail_->next = fresh_head; else head_ = fresh_head;
     tail_ = fresh_tail;
     blocks_ += fresh_count;
   }
-  // Fill from the first block with room: the old tail, else the first fresh one.
-  BufferBlock* block = head_;
-  while (block != nullptr && block->Room() == 0) block = block->next;
   size_t left = len;
   while (left > 0) {
     size_t n = block->Room() < left ? block->Room() : left;
