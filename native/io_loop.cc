@@ -139,12 +139,13 @@ void IoLoop::Deliver() {
 }
 
 void IoLoop::FlushDirty() {
-  std::vector<uint32_t> dirty;
-  dirty.swap(dirty_);
-  for (uint32_t id : dirty) {
+  // Flushing may mark connections again (a close's events); those wait for the next round.
+  flushing_.swap(dirty_);
+  for (uint32_t id : flushing_) {
     TlsConnection* connection = FindConnection(id);
     if (connection != nullptr && connection->dirty) connection->Flush();
   }
+  flushing_.clear();
 }
 
 void IoLoop::OnSweep(uv_timer_t* handle) {

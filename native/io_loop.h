@@ -117,6 +117,7 @@ class IoLoop {
   std::unordered_map<uint32_t, TlsConnection*> connections_;
   std::unordered_map<uint32_t, TlsListener*> listeners_;
   std::vector<uint32_t> dirty_;
+  std::vector<uint32_t> flushing_;  // dirty_ of the flush in progress (both keep their capacity)
   uv_check_t check_;
   uv_idle_t idle_;
   uv_timer_t sweep_;
