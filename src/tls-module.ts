@@ -15,6 +15,8 @@ import * as dns from 'node:dns/promises';
 import * as net from 'node:net';
 import { LoadedConfig, loadConfigFromParams, loadTlsConfig, buildProfileSet } from './config';
 import { Generation } from './generation';
+import { setBufferFreelistMax } from './native';
+import { checkOpenSslVersion } from './secure-context';
 import { lowMemThresholdsKB, memoryBudgetKB } from './low-memory';
 import { parseListen } from './main-config';
 import { matchClient, matchServer } from './matching';
@@ -193,6 +195,9 @@ const KAMAILIO_STATES: Record<NativeConnectionState['state'], [string, string]> 
   closing: ['unknown/error', 'unknown/error'],
 };
 
+/** `ssl_freelist_max_len = -1`: free pool blocks kept (17 KiB each). */
+const DEFAULT_FREELIST_BLOCKS = 32;
+
 /** Codes of failures that are our fault, logged at ERR; the rest is the peer's or the network's. */
 const OUR_FAULTS = new Set(['ERR_TLS_LOW_MEMORY', 'ERR_TLS_OUT_OF_MEMORY', 'ERR_TLS_INVALID_STATE', 'ERR_TLS_ACCEPT']);
 
@@ -245,6 +250,12 @@ export class TlsModule extends EventEmitter {
     this.loaded = options.config ? loadTlsConfig(options.config) : loadConfigFromParams(options.params ?? {}, options.baseDir);
     this.params = this.loaded.params;
     this.listenEndpoints = [...this.loaded.listen, ...(options.listen ?? []).map(parseListen)];
+    // tls_force_run: a different OpenSSL series than the addon was built for stops here.
+    const mismatch = checkOpenSslVersion(this.params.get('tls_force_run'));
+    if (mismatch) this.log(LogLevel.WARN, mismatch);
+    // ssl_freelist_max_len caps the addon's buffer freelist (OpenSSL 3 has none of its own).
+    const freelist = this.params.get('ssl_freelist_max_len');
+    setBufferFreelistMax(freelist < 0 ? DEFAULT_FREELIST_BLOCKS : freelist);
     this.current = Generation.build(1, this.loaded.profiles, this.params);
     this.generationsAlive.set(1, this.current);
     this.transport = new NativeTransport((events, bytes, index) => this.onEvents(events, bytes, index));

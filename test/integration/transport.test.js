@@ -537,6 +537,14 @@ ca_list = ${h.cert('ca.pem')}
     });
   });
 
+  it('caps the buffer freelist by ssl_freelist_max_len', async () => {
+    const { bufferPoolStats } = require('../../lib');
+    await server({ ssl_freelist_max_len: 3 });
+    assert.strictEqual(bufferPoolStats().maxFree, 3);
+    await server({ ssl_freelist_max_len: -1 });
+    assert.strictEqual(bufferPoolStats().maxFree, 32);
+  });
+
   describe('generations', () => {
     it('a swapped-in generation serves new connections; the old one goes with its last connection', async () => {
       const { mod, port } = await server();
