@@ -77,7 +77,6 @@ Napi::Value SetBufferFreelistMax(const Napi::CallbackInfo& info) {
 // (main thread or a worker) goes away; contexts and sessions still alive keep AddonData.
 void CleanupEnv(EnvData* data) {
   data->secure_context_constructor.Reset();
-  data->session_constructor.Reset();
   data->addon.reset();
 }
 

@@ -1,5 +1,5 @@
 // The per-environment instance data (napi_set_instance_data): the shared AddonData plus the
-// JS constructors native code needs. Freed by the environment's cleanup; see addon.cc.
+// JS constructor native code needs (SecureContext, made by createSecureContext). Freed by the environment's cleanup; see addon.cc.
 #ifndef SIPTLS_ENV_DATA_H_
 #define SIPTLS_ENV_DATA_H_
 
@@ -14,7 +14,6 @@ namespace siptls {
 struct EnvData {
   std::shared_ptr<AddonData> addon;
   Napi::FunctionReference secure_context_constructor;
-  Napi::FunctionReference session_constructor;
 };
 
 // The environment's EnvData (never null once the module is initialised).

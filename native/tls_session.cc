@@ -4,7 +4,6 @@
 
 #include <vector>
 
-#include "env_data.h"
 #include "error_value.h"
 #include "js_facts.h"
 #include "secure_context_wrap.h"
@@ -48,7 +47,6 @@ void TlsSession::Init(Napi::Env env, Napi::Object exports) {
        InstanceMethod<&TlsSession::KeyUpdate>("keyUpdate"),
        InstanceMethod<&TlsSession::Close>("close"),
        InstanceMethod<&TlsSession::IsClosed>("isClosed")});
-  GetEnvData(env)->session_constructor = Napi::Persistent(constructor);
   exports.Set("TlsSession", constructor);
 
   Napi::Object bits = Napi::Object::New(env);

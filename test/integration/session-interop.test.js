@@ -177,4 +177,28 @@ describe('Session against openssl s_server / s_client', function () {
       }
     });
   }
+
+  for (const sessionCache of [true, false]) {
+    // -no_ticket: resumption by session ID only, i.e. through the server's cache. (Tickets stay on,
+    // as in Kamailio, which never sets SSL_OP_NO_TICKET.)
+    it(`session_cache ${sessionCache ? 'on: s_client -reconnect resumes by session ID' : 'off: every reconnect without a ticket is a new session'}`, async () => {
+      const { server, sessions, port } = await echoServer(serverContext({ method: 'TLSv1.2', sessionCache, sessionId: 'sip-tls-test' }));
+      const { child, started } = openssl(['s_client', '-connect', `127.0.0.1:${port}`, '-tls1_2', '-reconnect', '-no_ticket',
+        '-CAfile', cert('ca.pem')], null);
+      try {
+        await started;
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.stdin.end();
+        await exited;
+        const reused = (child.output.match(/^Reused, TLSv1\.2/gm) || []).length;
+        const fresh = (child.output.match(/^New, TLSv1\.2/gm) || []).length;
+        assert.strictEqual(fresh + reused, 6, child.output);
+        assert.strictEqual(reused, sessionCache ? 5 : 0);
+      } finally {
+        stop(child);
+        for (const s of sessions) s.destroy();
+        server.close();
+      }
+    });
+  }
 });
