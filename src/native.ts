@@ -182,6 +182,11 @@ export declare const opensslHeaderVersionNumber: number;
 export declare const opensslRuntimeVersionNumber: number;
 /** Counters of this thread's buffer pool. */
 export declare function bufferPoolStats(): BufferPoolStats;
+/**
+ * Bytes the C allocator has handed out and not taken back (glibc `mallinfo2`), or -1 where that
+ * is not available. Diagnostics for memory tests: free memory kept by malloc is not counted.
+ */
+export declare function mallocInUse(): number;
 /** Caps the buffer freelist (`ssl_freelist_max_len`; 0 frees blocks at once). */
 export declare function setBufferFreelistMax(blocks: number): void;
 
