@@ -26,9 +26,9 @@ describe(`${CONNECTIONS} idle connections`, function () {
     await nextLine(warm, /connected 100/);
     warm.stdin.end();
     await warm.exited;
-    await h.waitFor(async () => { server.output = ''; server.stdin.write('pss\n'); return /opened 0\n/.test((await nextLine(server, /pss \d+ opened \d+\n/))[0]); },
+    await h.waitFor(async () => { server.output = ''; server.stdin.write('pss\n'); return /opened 0\n/.test((await nextLine(server, /pss .* opened \d+\n/))[0]); },
       { timeoutMs: 20000, what: 'warm-up connections closed' });
-    const base = Number(/pss (\d+)/.exec(server.output)[1]);
+    const [, base, baseMalloc, baseHeap] = /pss (\d+) malloc (\d+) heap (\d+)/.exec(server.output).map(Number);
 
     const started = Date.now();
     const clients = children.start(process.execPath, [path.join(__dirname, 'peers/idle-clients.js'), String(port), String(CONNECTIONS), h.cert('ca.pem')]);
@@ -37,11 +37,13 @@ describe(`${CONNECTIONS} idle connections`, function () {
     await new Promise((r) => setTimeout(r, 1000));
     server.output = '';
     server.stdin.write('pss\n');
-    const [, pss, opened] = (await nextLine(server, /pss (\d+) opened (\d+)/)).map(Number);
+    const [, pss, malloc, heap, opened] = (await nextLine(server, /pss (\d+) malloc (\d+) heap (\d+) opened (\d+)/)).map(Number);
     assert.strictEqual(opened, CONNECTIONS);
     const perConnection = ((pss - base) / CONNECTIONS).toFixed(2);
+    const kib = (bytes) => (bytes / CONNECTIONS / 1024).toFixed(2);
     process.stdout.write(`      idle connections: ${CONNECTIONS} in ${((Date.now() - started) / 1000).toFixed(1)} s; server PSS ${base} KiB -> ${pss} KiB: ` +
-      `${perConnection} KiB per idle connection (TLS 1.3, ECDSA P-256, SSL_MODE_RELEASE_BUFFERS)\n`);
+      `${perConnection} KiB per idle connection (TLS 1.3, ECDSA P-256, SSL_MODE_RELEASE_BUFFERS); of it malloc in use ` +
+      `${kib(malloc - baseMalloc)} KiB (OpenSSL and the transport), JS heap ${kib(heap - baseHeap)} KiB\n`);
     assert.ok(pss - base < CONNECTIONS * 64, `memory per idle connection ${perConnection} KiB is under a generous 64 KiB bound`);
     clients.stdin.end();
     await clients.exited;

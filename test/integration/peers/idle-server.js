@@ -1,9 +1,10 @@
 'use strict';
 // A sip-tls server in its own process, for memory measurements: prints "port N", then answers
-// each stdin line "pss" with "pss KIB opened N" (after a full GC).
+// each stdin line "pss" with "pss KIB malloc BYTES heap BYTES opened N" (after a full GC).
 const fs = require('node:fs');
 const readline = require('node:readline');
 const { TlsModule } = require('../../../lib');
+const { mallocInUse } = require('../../../lib/native');
 
 const [cert, key] = process.argv.slice(2);
 const mod = new TlsModule({
@@ -15,6 +16,7 @@ readline.createInterface({ input: process.stdin }).on('line', (line) => {
   if (line !== 'pss') return;
   global.gc();
   const pss = /^Pss:\s+(\d+) kB/m.exec(fs.readFileSync('/proc/self/smaps_rollup', 'utf8'))[1];
-  process.stdout.write(`pss ${pss} opened ${mod.info().opened_connections}\n`);
+  const heap = process.memoryUsage().heapUsed;
+  process.stdout.write(`pss ${pss} malloc ${mallocInUse()} heap ${heap} opened ${mod.info().opened_connections}\n`);
 });
 process.stdin.on('end', () => mod.close().then(() => process.exit(0)));
