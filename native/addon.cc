@@ -10,6 +10,7 @@
 #include "openssl_version.h"
 #include "secure_context_wrap.h"
 #include "tls_session.h"
+#include "transport_init.h"
 
 namespace siptls {
 
@@ -119,6 +120,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mallocInUse", Napi::Function::New<MallocInUse>(env));
   SecureContextWrap::Init(env, exports);
   TlsSession::Init(env, exports);
+  InitSipFramer(env, exports);
+  InitTransport(env, exports);
   return exports;
 }
 

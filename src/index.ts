@@ -1,5 +1,11 @@
 /** Public exports of sip-tls. */
 export * from './profile';
+export { TlsModule, TlsConnection, TlsTransportError } from './tls-module';
+export { NativeSipFramer as SipFramer } from './transport-native';
+export type { TlsModuleOptions, ConnectOptions, CloseInfo, ConnectionOutEvent, EventCallback, ConnectionListEntry, ModuleInfo } from './tls-module';
+export { Generation } from './generation';
+export { LogLevel, StderrLogger } from './tls-log';
+export type { TlsLogger } from './tls-log';
 export { TlsError, TLS_ERROR_CODES } from './errors';
 export type { TlsErrorInfo, TlsErrorCode } from './errors';
 export { createSecureContext, checkOpenSslVersion } from './secure-context';
