@@ -13,6 +13,7 @@
 #include <openssl/crypto.h>
 
 #include "buffer_pool.h"
+#include "engine_keys.h"
 
 namespace siptls {
 
@@ -40,12 +41,17 @@ class AddonData {
   // The environment's buffer pool (blocks for BIO queues and write queues).
   BufferPool& Pool() { return pool_; }
 
+  // The engine the `engine` parameter loaded for `/engine:` keys (see engine_keys.h), or null.
+  const EngineKeys* Engine() const { return engine_.get(); }
+  void SetEngine(std::unique_ptr<EngineKeys> engine) { engine_ = std::move(engine); }
+
  private:
   AddonData() = default;
 
   OSSL_LIB_CTX* libctx_ = nullptr;
   BIO_METHOD* bio_method_ = nullptr;
   BufferPool pool_;
+  std::unique_ptr<EngineKeys> engine_;
 };
 
 }  // namespace siptls

@@ -10,6 +10,7 @@
 
 #include <cstdlib>
 #include <map>
+#include <set>
 #include <mutex>
 #include <vector>
 
@@ -79,6 +80,9 @@ struct BoundEngine {
 struct BoundEngines {
   std::mutex mutex;
   std::map<std::string, BoundEngine> by_object;
+  // PINs handed to ENGINE_load_private_key as UI data. libp11 keeps that pointer to log in again
+  // later (after a session loss), so each one must live as long as the engine: the process.
+  std::set<std::string> secrets;
 
   static BoundEngines& Get() {
     static BoundEngines* const engines = new BoundEngines();
@@ -143,15 +147,47 @@ std::string DrainOpenSslErrors() {
   return text.empty() ? "no OpenSSL error recorded" : text;
 }
 
-UI_METHOD* NoPromptUiMethod() {
-  // The reader is called only for input (prompts); returning 0 makes UI_process fail, so the
-  // engine reports "no PIN" instead of opening /dev/tty. See UI_create_method(3).
+UI_METHOD* ConfiguredSecretUiMethod() {
+  // The reader is called only for input prompts; UI_set_result hands over the configured secret,
+  // and returning 0 makes UI_process fail, so the engine reports "no PIN" instead of opening
+  // /dev/tty. See UI_create_method(3), UI_set_result(3).
   static UI_METHOD* const method = [] {
-    UI_METHOD* m = UI_create_method("sip-tls: never prompt");
-    UI_method_set_reader(m, [](UI*, UI_STRING*) { return 0; });
+    UI_METHOD* m = UI_create_method("sip-tls: configured secret, never prompt");
+    UI_method_set_reader(m, [](UI* ui, UI_STRING* prompt) {
+      const char* secret = static_cast<const char*>(UI_get0_user_data(ui));
+      if (secret == nullptr || *secret == '\0') return 0;
+      return UI_set_result(ui, prompt, secret) == 0 ? 1 : 0;
+    });
     return m;
   }();
   return method;
+}
+
+HsmFailure ClassifyHsmError(const std::string& text) {
+  auto has = [&text](const char* needle) { return text.find(needle) != std::string::npos; };
+  // Reason strings of libp11's PKCS#11 errors (CKR_PIN_*, CKR_TOKEN_*, CKR_DEVICE_*).
+  if (has("PIN incorrect") || has("PIN invalid") || has("PIN len") || has("PIN locked") ||
+      has("PIN expired") || has("no PIN") || has("User not logged in")) {
+    return HsmFailure::kWrongPin;
+  }
+  if (has("object not found") || has("no private key at")) return HsmFailure::kKeyNotFound;
+  if (has("Token not present") || has("Device error") || has("Device removed") ||
+      has("Device memory") || has("Session handle invalid") || has("Session closed") ||
+      has("Cryptoki not initialized") || has("General Error") || has("Function failed") ||
+      has("unable to load module") || has("Token not recognized")) {
+    return HsmFailure::kUnavailable;
+  }
+  return HsmFailure::kOther;
+}
+
+const char* HsmFailureCode(HsmFailure failure) {
+  switch (failure) {
+    case HsmFailure::kWrongPin: return "ERR_TLS_HSM_PIN";
+    case HsmFailure::kKeyNotFound: return "ERR_TLS_HSM_KEY_NOT_FOUND";
+    case HsmFailure::kUnavailable: return "ERR_TLS_HSM_UNAVAILABLE";
+    case HsmFailure::kOther: break;
+  }
+  return "ERR_TLS_HSM_KEY_LOAD";
 }
 
 std::unique_ptr<EngineKeys> EngineKeys::Load(const std::string& engine_id,
@@ -193,9 +229,17 @@ EngineKeys::~EngineKeys() {
   ENGINE_finish(engine_);
 }
 
-EVP_PKEY* EngineKeys::LoadPrivateKey(const std::string& key_id, std::string* error) const {
+EVP_PKEY* EngineKeys::LoadPrivateKey(const std::string& key_id, const std::string& pin,
+                                     std::string* error) const {
   ERR_clear_error();
-  EVP_PKEY* key = ENGINE_load_private_key(engine_, key_id.c_str(), NoPromptUiMethod(), nullptr);
+  void* ui_data = nullptr;
+  if (!pin.empty()) {
+    BoundEngines& bound = BoundEngines::Get();
+    std::lock_guard<std::mutex> lock(bound.mutex);
+    ui_data = const_cast<char*>(bound.secrets.insert(pin).first->c_str());
+  }
+  EVP_PKEY* key =
+      ENGINE_load_private_key(engine_, key_id.c_str(), ConfiguredSecretUiMethod(), ui_data);
   if (!key) {
     *error = "engine \"" + engine_id_ + "\" cannot load private key \"" + key_id +
              "\": " + DrainOpenSslErrors();

@@ -29,9 +29,10 @@ class EngineKeys {
   EngineKeys& operator=(const EngineKeys&) = delete;
 
   // Loads the private key `key_id` (e.g. "pkcs11:token=T;object=K;type=private") from the engine.
-  // Returns a new reference the caller owns, or nullptr with `*error` set (wrong PIN, key not
-  // found, HSM unreachable). Never prompts: a PIN the engine lacks is an error.
-  EVP_PKEY* LoadPrivateKey(const std::string& key_id, std::string* error) const;
+  // If the engine asks for a PIN (none in engine_config), it gets `pin` (the profile's
+  // private_key_password); it never prompts. Returns a new reference the caller owns, or nullptr
+  // with `*error` set (wrong PIN, key not found, HSM unreachable; see ClassifyHsmError).
+  EVP_PKEY* LoadPrivateKey(const std::string& key_id, const std::string& pin, std::string* error) const;
 
   const std::string& EngineId() const { return engine_id_; }
 
@@ -43,9 +44,18 @@ class EngineKeys {
   std::string engine_id_;
 };
 
-// A UI_METHOD that never reads anything: engines that would prompt on the terminal for a PIN fail
-// instead (a server must never block on /dev/tty). Made once, lives for the process, never changes.
-UI_METHOD* NoPromptUiMethod();
+// A UI_METHOD that answers every prompt with the string passed as UI user data (a PIN or
+// passphrase from the configuration), and fails when that is null or empty: an engine or store
+// that would prompt on the terminal gets an error instead (a server must never block on
+// /dev/tty). Made once, lives for the process, never changes.
+UI_METHOD* ConfiguredSecretUiMethod();
+
+// Why loading a key from an HSM failed, from OpenSSL's error text.
+enum class HsmFailure { kWrongPin, kKeyNotFound, kUnavailable, kOther };
+HsmFailure ClassifyHsmError(const std::string& openssl_errors);
+// Our error code for it: ERR_TLS_HSM_PIN, ERR_TLS_HSM_KEY_NOT_FOUND, ERR_TLS_HSM_UNAVAILABLE,
+// ERR_TLS_HSM_KEY_LOAD.
+const char* HsmFailureCode(HsmFailure failure);
 
 // Every error on OpenSSL's queue, oldest first, joined by "; ", then clears the queue.
 std::string DrainOpenSslErrors();

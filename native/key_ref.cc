@@ -1,0 +1,85 @@
+// Private key references (see key_ref.h): "/engine:<key id>" through the environment's engine
+// (engine_keys.h), "/uri:<store uri>" through OSSL_STORE in the module's library context
+// (provider_keys.h). The key stays where it is (an HSM); the SSL_CTX holds a handle to it.
+#include "key_ref.h"
+
+#include <openssl/err.h>
+
+#include "engine_keys.h"
+#include "provider_keys.h"
+
+namespace siptls {
+
+namespace {
+
+constexpr char kEnginePrefix[] = "/engine:";
+constexpr char kUriPrefix[] = "/uri:";
+
+bool StartsWith(const std::string& text, const char* prefix) {
+  return text.rfind(prefix, 0) == 0;
+}
+
+TlsError HsmError(const char* code, std::string reason, const char* parameter) {
+  TlsError error;
+  error.code = code;
+  error.library = "sip-tls";
+  error.reason = std::move(reason);
+  error.parameter = parameter;
+  return error;
+}
+
+// Loads the key a reference names. Returns nullptr with `*error` set.
+EVP_PKEY* LoadReferencedKey(AddonData& addon, const std::string& ref, const std::string& password,
+                            const char* parameter, TlsError* error) {
+  std::string reason;
+  EVP_PKEY* key = nullptr;
+  if (StartsWith(ref, kEnginePrefix)) {
+    const EngineKeys* engine = addon.Engine();
+    if (engine == nullptr) {
+      *error = HsmError("ERR_TLS_ENGINE_NOT_LOADED",
+                        parameter + std::string(" = ") + ref +
+                            " needs an engine, but the engine parameter is NONE",
+                        parameter);
+      return nullptr;
+    }
+    key = engine->LoadPrivateKey(ref.substr(sizeof(kEnginePrefix) - 1), password, &reason);
+  } else {
+    key = LoadStorePrivateKey(addon.LibCtx(), ref.substr(sizeof(kUriPrefix) - 1),
+                              ConfiguredSecretUiMethod(),
+                              password.empty() ? nullptr : const_cast<char*>(password.c_str()),
+                              &reason);
+  }
+  if (key == nullptr) {
+    *error = HsmError(HsmFailureCode(ClassifyHsmError(reason)), reason, parameter);
+  }
+  return key;
+}
+
+}  // namespace
+
+bool IsPrivateKeyRef(const std::string& private_key) {
+  return StartsWith(private_key, kEnginePrefix) || StartsWith(private_key, kUriPrefix);
+}
+
+bool LoadPrivateKeyRef(AddonData& addon, SSL_CTX* ctx, const std::string& ref,
+                       const std::string& password, const char* parameter, TlsError* error) {
+  ERR_clear_error();
+  EVP_PKEY* key = LoadReferencedKey(addon, ref, password, parameter, error);
+  if (key == nullptr) return false;
+  // SSL_CTX_use_PrivateKey(3) puts the key in the slot of its type and refuses it if that slot's
+  // certificate holds another public key; SSL_CTX_check_private_key(3) then catches a key whose
+  // type has no certificate at all. Kamailio checks neither for engine keys.
+  bool used = SSL_CTX_use_PrivateKey(ctx, key) == 1 && SSL_CTX_check_private_key(ctx) == 1;
+  EVP_PKEY_free(key);
+  if (!used) {
+    *error = HsmError("ERR_TLS_KEY_MISMATCH",
+                      parameter + std::string(" ") + ref + " does not match the certificate (" +
+                          DrainOpenSslErrors() + ")",
+                      parameter);
+    return false;
+  }
+  ERR_clear_error();
+  return true;
+}
+
+}  // namespace siptls
