@@ -19,15 +19,6 @@ bool StartsWith(const std::string& text, const char* prefix) {
   return text.rfind(prefix, 0) == 0;
 }
 
-TlsError HsmError(const char* code, std::string reason, const char* parameter) {
-  TlsError error;
-  error.code = code;
-  error.library = "sip-tls";
-  error.reason = std::move(reason);
-  error.parameter = parameter;
-  return error;
-}
-
 // Loads the key a reference names. Returns nullptr with `*error` set.
 EVP_PKEY* LoadReferencedKey(AddonData& addon, const std::string& ref, const std::string& password,
                             const char* parameter, TlsError* error) {
@@ -36,7 +27,7 @@ EVP_PKEY* LoadReferencedKey(AddonData& addon, const std::string& ref, const std:
   if (StartsWith(ref, kEnginePrefix)) {
     const EngineKeys* engine = addon.Engine();
     if (engine == nullptr) {
-      *error = HsmError("ERR_TLS_ENGINE_NOT_LOADED",
+      *error = MakeError("ERR_TLS_ENGINE_NOT_LOADED",
                         parameter + std::string(" = ") + ref +
                             " needs an engine, but the engine parameter is NONE",
                         parameter);
@@ -50,7 +41,7 @@ EVP_PKEY* LoadReferencedKey(AddonData& addon, const std::string& ref, const std:
                               &reason);
   }
   if (key == nullptr) {
-    *error = HsmError(HsmFailureCode(ClassifyHsmError(reason)), reason, parameter);
+    *error = MakeError(HsmFailureCode(ClassifyHsmError(reason)), reason, parameter);
   }
   return key;
 }
@@ -72,7 +63,7 @@ bool LoadPrivateKeyRef(AddonData& addon, SSL_CTX* ctx, const std::string& ref,
   bool used = SSL_CTX_use_PrivateKey(ctx, key) == 1 && SSL_CTX_check_private_key(ctx) == 1;
   EVP_PKEY_free(key);
   if (!used) {
-    *error = HsmError("ERR_TLS_KEY_MISMATCH",
+    *error = MakeError("ERR_TLS_KEY_MISMATCH",
                       parameter + std::string(" ") + ref + " does not match the certificate (" +
                           DrainOpenSslErrors() + ")",
                       parameter);

@@ -5,6 +5,7 @@
  * module's own OpenSSL library context (`native/rand_engine.*`); this file decides what each
  * setting may do, so that Node's own crypto and tls stay unchanged in the same process.
  */
+import * as native from './native';
 import { ParamError } from './params';
 
 /** The DRBG a `rand_engine` name selects in the module's own OpenSSL library context. */
@@ -115,7 +116,7 @@ export function isNone(value: string): boolean {
   return v === '' || v.toUpperCase() === 'NONE';
 }
 
-/** The native calls this policy drives (implemented in native/hsm_binding.cc). */
+/** The native calls this policy drives (native/hsm_binding.cc, declared in native.ts). */
 export interface HsmBinding {
   /**
    * Loads engine `id` for this environment as the engine_config file says ('' = none: the
@@ -126,6 +127,11 @@ export interface HsmBinding {
   setRandEngine(drbg: string, cipher: string, digest: string): { error?: string };
   /** Describes the primary DRBG of the module's context ('module') or Node's ('node'). */
   describeDrbg(which: 'module' | 'node'): DrbgDescription;
+}
+
+/** The DRBG of the module's library context ('module') or of Node's ('node'). */
+export function describeDrbg(which: 'module' | 'node'): DrbgDescription {
+  return native.describeDrbg(which);
 }
 
 /** A DRBG as OpenSSL reports it. */
@@ -168,12 +174,14 @@ export interface HsmSetup {
 
 /**
  * Applies the global HSM parameters to the module's own OpenSSL context: checks
- * engine_algorithms, sets the DRBG for rand_engine, loads the engine. Run once, before the first
- * TLS context is built. Throws ParamError for invalid values and HsmError for load failures
- * (engine not found, bad engine_config); `notice` receives the rand_engine notices.
+ * engine_algorithms, sets the DRBG for rand_engine, loads the engine. Run once per environment,
+ * before the first TLS context is built. Throws ParamError for invalid values and HsmError for
+ * load failures (engine not found, bad engine_config); `notice` receives the rand_engine notices
+ * (default: a process warning). `binding` is the addon (tests pass a stand-in).
  */
-export function applyHsmParams(binding: HsmBinding, params: HsmParams,
-  notice: (message: string) => void = (m) => process.emitWarning(m, 'SipTlsNotice')): HsmSetup {
+export function applyHsmParams(params: HsmParams,
+  notice: (message: string) => void = (m) => process.emitWarning(m, 'SipTlsNotice'),
+  binding: HsmBinding = native): HsmSetup {
   checkEngineAlgorithms(params.engine_algorithms);
   const randEngine = randEngineMapping(params.rand_engine) ?? null;
   if (isNone(params.engine) && !isNone(params.engine_config)) {

@@ -1,2 +1,9 @@
 /** Public exports of sip-tls. */
 export * from './profile';
+export { TlsError, TLS_ERROR_CODES } from './errors';
+export type { TlsErrorInfo, TlsErrorCode } from './errors';
+export { createSecureContext, checkOpenSslVersion } from './secure-context';
+export { Session, SessionStatus } from './session';
+export type { SessionInit } from './session';
+export { TlsSession, bufferPoolStats, setBufferFreelistMax } from './native';
+export type { SecureContext, SessionFacts, CertificateFacts, NameFacts, BufferPoolStats } from './native';

@@ -66,7 +66,7 @@ describe('hsm: rand_engine mapping', () => {
   it('says honestly that krand and fastrand are replaced by a secure DRBG', () => {
     for (const name of ['krand', 'fastrand']) {
       const notices = [];
-      hsm.applyHsmParams(recordingBinding(), { ...NO_HSM, rand_engine: name }, (m) => notices.push(m));
+      hsm.applyHsmParams({ ...NO_HSM, rand_engine: name }, (m) => notices.push(m), recordingBinding());
       assert.strictEqual(notices.length, 1);
       assert.match(notices[0], /not cryptographically secure and is not used/);
       assert.match(notices[0], /CTR-DRBG \(AES-128-CTR\), which is/);
@@ -75,8 +75,8 @@ describe('hsm: rand_engine mapping', () => {
 
   it('gives no notice for cryptorand and kxlibssl', () => {
     const notices = [];
-    hsm.applyHsmParams(recordingBinding(), { ...NO_HSM, rand_engine: 'cryptorand' }, (m) => notices.push(m));
-    hsm.applyHsmParams(recordingBinding(), { ...NO_HSM, rand_engine: 'kxlibssl' }, (m) => notices.push(m));
+    hsm.applyHsmParams({ ...NO_HSM, rand_engine: 'cryptorand' }, (m) => notices.push(m), recordingBinding());
+    hsm.applyHsmParams({ ...NO_HSM, rand_engine: 'kxlibssl' }, (m) => notices.push(m), recordingBinding());
     assert.deepStrictEqual(notices, []);
   });
 });
@@ -84,36 +84,36 @@ describe('hsm: rand_engine mapping', () => {
 describe('hsm: applyHsmParams', () => {
   it('does nothing native without engine or rand_engine', () => {
     const binding = recordingBinding();
-    assert.deepStrictEqual(hsm.applyHsmParams(binding, NO_HSM), { engine: null, randEngine: null });
+    assert.deepStrictEqual(hsm.applyHsmParams(NO_HSM, undefined, binding), { engine: null, randEngine: null });
     assert.deepStrictEqual(binding.calls, []);
   });
 
   it('sets the DRBG before loading the engine', () => {
     const binding = recordingBinding();
-    hsm.applyHsmParams(binding, { engine: 'pkcs11', engine_config: '/etc/e.cnf', engine_algorithms: 'NONE', rand_engine: 'cryptorand' });
+    hsm.applyHsmParams({ engine: 'pkcs11', engine_config: '/etc/e.cnf', engine_algorithms: 'NONE', rand_engine: 'cryptorand' }, undefined, binding);
     assert.deepStrictEqual(binding.calls, [['setRandEngine', 'HASH-DRBG', '', 'SHA512'], ['loadEngine', 'pkcs11', '/etc/e.cnf']]);
   });
 
   it('passes no engine_config for NONE', () => {
     const binding = recordingBinding();
-    hsm.applyHsmParams(binding, { ...NO_HSM, engine: 'pkcs11' });
+    hsm.applyHsmParams({ ...NO_HSM, engine: 'pkcs11' }, undefined, binding);
     assert.deepStrictEqual(binding.calls, [['loadEngine', 'pkcs11', '']]);
   });
 
   it('turns a native load failure into an HsmError naming engine_config', () => {
     const binding = recordingBinding({ loadEngine: { error: 'engine "x" not found (tried /a/x.so)' } });
-    assert.throws(() => hsm.applyHsmParams(binding, { ...NO_HSM, engine: 'x', engine_config: '/e.cnf' }),
+    assert.throws(() => hsm.applyHsmParams({ ...NO_HSM, engine: 'x', engine_config: '/e.cnf' }, undefined, binding),
       (err) => err instanceof hsm.HsmError && err.parameter === 'engine_config' && /tried \/a\/x.so/.test(err.message));
   });
 
   it('refuses engine_config without an engine', () => {
-    assert.throws(() => hsm.applyHsmParams(recordingBinding(), { ...NO_HSM, engine_config: '/e.cnf' }),
+    assert.throws(() => hsm.applyHsmParams({ ...NO_HSM, engine_config: '/e.cnf' }, undefined, recordingBinding()),
       (err) => err.parameter === 'engine_config' && /engine is NONE/.test(err.message));
   });
 
   it('refuses engine_algorithms before loading anything', () => {
     const binding = recordingBinding();
-    assert.throws(() => hsm.applyHsmParams(binding, { ...NO_HSM, engine: 'pkcs11', engine_algorithms: 'ALL' }), /cannot be confined/);
+    assert.throws(() => hsm.applyHsmParams({ ...NO_HSM, engine: 'pkcs11', engine_algorithms: 'ALL' }, undefined, binding), /cannot be confined/);
     assert.deepStrictEqual(binding.calls, []);
   });
 });
