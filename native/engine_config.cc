@@ -37,12 +37,13 @@ bool ReadEngineConfig(const std::string& path, const std::string& engine, Engine
   long error_line = -1;
   if (NCONF_load(conf.get(), path.c_str(), &error_line) <= 0) {
     unsigned long code = ERR_peek_last_error();
+    const char* reason = code ? ERR_reason_error_string(code) : nullptr;
+    std::string why = reason ? reason : "unknown error";
     ERR_clear_error();
     if (error_line > 0) {
-      *error = path + ":" + std::to_string(error_line) + ": syntax error in engine_config";
+      *error = path + ":" + std::to_string(error_line) + ": syntax error in engine_config (" + why + ")";
     } else {
-      *error = "engine_config " + path + ": cannot read the file (" +
-               (code ? ERR_reason_error_string(code) : "unknown error") + ")";
+      *error = "engine_config " + path + ": cannot read the file (" + why + ")";
     }
     return false;
   }

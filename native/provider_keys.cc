@@ -18,6 +18,10 @@ EVP_PKEY* LoadStorePrivateKey(OSSL_LIB_CTX* libctx, const std::string& uri,
     std::string scheme = uri.substr(0, uri.find(':'));
     *error = "cannot open \"" + uri + "\": no provider in the module's OpenSSL context handles \"" +
              scheme + ":\" URIs (" + DrainOpenSslErrors() + ")";
+    if (scheme == "pkcs11") {
+      *error += "; without a PKCS#11 provider, use the pkcs11 engine: engine = pkcs11 and "
+                "private_key = /engine:" + uri;
+    }
     return nullptr;
   }
   // Ask only for private keys, so a store holding the certificate too yields the key directly.

@@ -1,5 +1,5 @@
 'use strict';
-// A SoftHSM2 token for one test run: its own token directory and SOFTHSM2_CONF in a temp dir, an
+// A SoftHSM2 token for one test or benchmark run: its own token directory and SOFTHSM2_CONF in a temp dir, an
 // EC P-256 and an RSA-2048 key generated inside the token, certificates for them signed by the
 // test CA (the CSRs are signed by the HSM through the pkcs11 engine), and an engine_config in the
 // guide's format. Every command is bounded; remove() deletes everything.
@@ -10,7 +10,7 @@ const { execFileSync } = require('node:child_process');
 
 const SOFTHSM_MODULE = '/usr/lib/softhsm/libsofthsm2.so';
 const ENGINE_OBJECT = '/usr/lib/x86_64-linux-gnu/engines-3/pkcs11.so';
-const CERTS = path.join(__dirname, '..', 'fixtures', 'certs');
+const CERTS = path.join(__dirname, '..', 'test', 'fixtures', 'certs');
 const COMMAND_TIMEOUT_MS = 30000;
 
 const TOKEN_LABEL = 'sip-tls-test';
@@ -39,8 +39,9 @@ function engineConfigText(pin, appName = 'kamailio') {
 }
 
 /**
- * Creates the token. Sets process.env.SOFTHSM2_CONF (SoftHSM reads it when the engine first
- * opens the module, so it must be set before any engine is loaded in this process).
+ * Creates the token. SoftHSM finds it through SOFTHSM2_CONF (`softhsmConf`), which it reads when
+ * the engine first opens the module: set it in the environment before any engine is loaded.
+ * The test CA (`scripts/gen-test-certs.sh`) signs the certificates.
  */
 function createToken() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sip-tls-hsm-'));
@@ -48,7 +49,6 @@ function createToken() {
   fs.mkdirSync(tokens);
   const softhsmConf = path.join(dir, 'softhsm2.conf');
   fs.writeFileSync(softhsmConf, `directories.tokendir = ${tokens}\nobjectstore.backend = file\nlog.level = ERROR\n`);
-  process.env.SOFTHSM2_CONF = softhsmConf;
   const env = { ...process.env, SOFTHSM2_CONF: softhsmConf, OPENSSL_CONF: '/dev/null' };
 
   run('softhsm2-util', ['--init-token', '--free', '--label', TOKEN_LABEL, '--pin', PIN, '--so-pin', SO_PIN], env);
@@ -70,7 +70,7 @@ function createToken() {
   fs.writeFileSync(ext, 'basicConstraints = CA:false\nkeyUsage = critical, digitalSignature, keyEncipherment\n'
     + 'extendedKeyUsage = serverAuth, clientAuth\nsubjectAltName = DNS:hsm.test, DNS:localhost, IP:127.0.0.1\n');
 
-  const result = { dir, softhsmConf, engineConfig, tokenLabel: TOKEN_LABEL, pin: PIN, keys: {} };
+  const result = { dir, softhsmConf, engineConfig, opensslConf, tokenLabel: TOKEN_LABEL, pin: PIN, keys: {} };
   for (const [name, key] of Object.entries(keys)) {
     const uri = `pkcs11:token=${TOKEN_LABEL};object=${key.label};type=private`;
     const csr = path.join(dir, `${name}.csr`);
