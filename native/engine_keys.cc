@@ -118,7 +118,10 @@ ENGINE* BindEngine(const std::string& engine_id, const std::string& object,
   // stack (reverse order); engines that keep their settings until init (libp11) see no
   // difference.
   for (const auto& [name, value] : config.commands) {
-    if (!ENGINE_ctrl_cmd_string(engine, name.c_str(), value.c_str(), 0)) {
+    // Commands that take no input (libp11's QUIET, FORCE_LOGIN) must get NULL; "EMPTY" is
+    // OpenSSL's own config spelling for it (see config(5), "Engine Configuration").
+    const char* arg = value.empty() || value == "EMPTY" ? nullptr : value.c_str();
+    if (!ENGINE_ctrl_cmd_string(engine, name.c_str(), arg, 0)) {
       *error = CommandError(engine_id, config_path, name);
       ENGINE_free(engine);
       return nullptr;

@@ -34,6 +34,8 @@ function engineConfigText(pin, appName = 'kamailio') {
     `dynamic_path = ${ENGINE_OBJECT}`,
     `MODULE_PATH = ${SOFTHSM_MODULE}`,
     `PIN = ${pin}`,
+    '# libp11 writes every failed lookup to stderr unless told to be quiet (a command without input)',
+    'QUIET = EMPTY',
     '',
   ].join('\n');
 }
