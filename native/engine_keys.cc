@@ -176,6 +176,7 @@ HsmFailure ClassifyHsmError(const std::string& text) {
   if (has("object not found") || has("no private key at")) return HsmFailure::kKeyNotFound;
   if (has("Token not present") || has("Device error") || has("Device removed") ||
       has("Device memory") || has("Session handle invalid") || has("Session closed") ||
+      has("Object handle invalid") || has("Key handle invalid") ||
       has("Cryptoki not initialized") || has("General Error") || has("Function failed") ||
       has("unable to load module") || has("Token not recognized")) {
     return HsmFailure::kUnavailable;

@@ -4,6 +4,7 @@
 #include "key_ref.h"
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
 
 #include "engine_keys.h"
 #include "provider_keys.h"
@@ -46,6 +47,25 @@ EVP_PKEY* LoadReferencedKey(AddonData& addon, const std::string& ref, const std:
   return key;
 }
 
+// Makes one signature with `key`, so a key the HSM can no longer use (token removed, device
+// gone, session lost) fails here, while the profile loads, and not in every handshake after. An
+// engine may hand out a cached key handle without asking the HSM (libp11 does), so loading alone
+// proves nothing. Ed25519/Ed448 sign without a separate digest (EVP_DigestSignInit_ex(3)).
+bool ProbeSignature(AddonData& addon, EVP_PKEY* key, std::string* reason) {
+  static const unsigned char kProbe[32] = {0};
+  int id = EVP_PKEY_get_base_id(key);
+  const char* digest = (id == EVP_PKEY_ED25519 || id == EVP_PKEY_ED448) ? nullptr : "SHA256";
+  EVP_MD_CTX* md = EVP_MD_CTX_new();
+  unsigned char signature[1024];
+  size_t length = sizeof(signature);
+  bool ok = md != nullptr &&
+            EVP_DigestSignInit_ex(md, nullptr, digest, addon.LibCtx(), nullptr, key, nullptr) == 1 &&
+            EVP_DigestSign(md, signature, &length, kProbe, sizeof(kProbe)) == 1;
+  EVP_MD_CTX_free(md);
+  if (!ok) *reason = DrainOpenSslErrors();
+  return ok;
+}
+
 }  // namespace
 
 bool IsPrivateKeyRef(const std::string& private_key) {
@@ -57,6 +77,16 @@ bool LoadPrivateKeyRef(AddonData& addon, SSL_CTX* ctx, const std::string& ref,
   ERR_clear_error();
   EVP_PKEY* key = LoadReferencedKey(addon, ref, password, parameter, error);
   if (key == nullptr) return false;
+  std::string reason;
+  if (!ProbeSignature(addon, key, &reason)) {
+    EVP_PKEY_free(key);
+    HsmFailure failure = ClassifyHsmError(reason);
+    *error = MakeError(failure == HsmFailure::kOther ? "ERR_TLS_HSM_UNAVAILABLE" : HsmFailureCode(failure),
+                       parameter + std::string(" ") + ref + ": the key was found but cannot sign (" +
+                           reason + ")",
+                       parameter);
+    return false;
+  }
   // SSL_CTX_use_PrivateKey(3) puts the key in the slot of its type and refuses it if that slot's
   // certificate holds another public key; SSL_CTX_check_private_key(3) then catches a key whose
   // type has no certificate at all. Kamailio checks neither for engine keys.
