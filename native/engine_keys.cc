@@ -170,7 +170,7 @@ HsmFailure ClassifyHsmError(const std::string& text) {
   auto has = [&text](const char* needle) { return text.find(needle) != std::string::npos; };
   // Reason strings of libp11's PKCS#11 errors (CKR_PIN_*, CKR_TOKEN_*, CKR_DEVICE_*).
   if (has("PIN incorrect") || has("PIN invalid") || has("PIN len") || has("PIN locked") ||
-      has("PIN expired") || has("no PIN") || has("User not logged in")) {
+      has("PIN expired") || has("asked for a PIN") || has("User not logged in")) {
     return HsmFailure::kWrongPin;
   }
   if (has("object not found") || has("no private key at")) return HsmFailure::kKeyNotFound;
@@ -245,8 +245,14 @@ EVP_PKEY* EngineKeys::LoadPrivateKey(const std::string& key_id, const std::strin
   EVP_PKEY* key =
       ENGINE_load_private_key(engine_, key_id.c_str(), ConfiguredSecretUiMethod(), ui_data);
   if (!key) {
-    *error = "engine \"" + engine_id_ + "\" cannot load private key \"" + key_id +
-             "\": " + DrainOpenSslErrors();
+    // ConfiguredSecretUiMethod refused a prompt: the engine wanted a PIN nobody configured.
+    bool prompted = ERR_GET_LIB(ERR_peek_error()) == ERR_LIB_UI;
+    *error = "engine \"" + engine_id_ + "\" cannot load private key \"" + key_id + "\": " +
+             (prompted && pin.empty() ? "the engine asked for a PIN and none is configured (PIN in "
+                                        "engine_config, or private_key_password); sip-tls never "
+                                        "prompts: "
+                                      : "") +
+             DrainOpenSslErrors();
   }
   ERR_clear_error();
   return key;
