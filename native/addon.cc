@@ -10,6 +10,7 @@
 #include "openssl_version.h"
 #include "secure_context_wrap.h"
 #include "tls_session.h"
+#include "transport_init.h"
 
 namespace siptls {
 
@@ -108,6 +109,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   SecureContextWrap::Init(env, exports);
   TlsSession::Init(env, exports);
   InitHsmBinding(env, exports);
+  InitSipFramer(env, exports);
+  InitTransport(env, exports);
   return exports;
 }
 

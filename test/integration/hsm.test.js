@@ -12,6 +12,7 @@ const hsm = require('../../lib/hsm');
 const { createSecureContext } = require('../../lib/secure-context');
 const { loadConfigFromParams, contextOptionsFor } = require('../../lib/config');
 const { matchServer } = require('../../lib/matching');
+const { TlsModule } = require('../../lib/tls-module');
 const { handshakeInMemory, serveTcp, sClient } = require('./hsm-pump');
 
 const CA = path.join(CERTS, 'ca.pem');
@@ -122,6 +123,55 @@ describe('HSM keys through the pkcs11 engine (SoftHSM2)', function () {
       } finally {
         await srv.close();
       }
+    });
+  });
+
+  describe('TlsModule with HSM keys per tls.cfg profile', () => {
+    let mod;
+    let port;
+    let cfg;
+    const logger = { lines: [], log(level, message) { this.lines.push({ level, message }); } };
+    const writeCfg = (rsaKey) => fs.writeFileSync(cfg, [
+      '[server:default]',
+      `certificate = ${token.keys.ec.certificate}`,
+      `private_key = ${token.keys.ec.privateKey}`,
+      '[server:any]',
+      'server_name = rsa.hsm.test',
+      `certificate = ${token.keys.rsa.certificate}`,
+      `private_key = ${rsaKey}`,
+      '',
+    ].join('\n'));
+
+    before(async () => {
+      cfg = path.join(token.dir, 'module-tls.cfg');
+      writeCfg(token.keys.rsa.privateKey);
+      mod = new TlsModule({ params: { engine: 'pkcs11', engine_config: token.engineConfig, config: cfg,
+        tls_method: 'TLSv1.2+' }, logger });
+      [{ port }] = await mod.listen(['tls:127.0.0.1:0']);
+    });
+
+    after(async () => {
+      if (mod) await mod.close();
+    });
+
+    it('serves each profile\'s HSM key by SNI to openssl s_client', async () => {
+      const rsa = await sClient(port, { caFile: CA, version: 'tls1_3', serverName: 'rsa.hsm.test' });
+      assert.strictEqual(rsa.code, 0, rsa.stderr);
+      assert.match(rsa.stderr, /Peer certificate: CN = hsm-rsa\.test/);
+      const ec = await sClient(port, { caFile: CA, version: 'tls1_2', serverName: 'sip.example.test' });
+      assert.strictEqual(ec.code, 0, ec.stderr);
+      assert.match(ec.stderr, /Peer certificate: CN = hsm-ec\.test/);
+    });
+
+    it('a reload whose HSM key is missing fails with the key named and keeps the current generation', async () => {
+      const current = mod.generation.number;
+      writeCfg(`/engine:pkcs11:token=${token.tokenLabel};object=not-there;type=private`);
+      assert.throws(() => mod.reload(), /not-there/);
+      assert.strictEqual(mod.generation.number, current);
+      const rsa = await sClient(port, { caFile: CA, version: 'tls1_3', serverName: 'rsa.hsm.test' });
+      assert.strictEqual(rsa.code, 0, rsa.stderr);
+      writeCfg(token.keys.rsa.privateKey);
+      assert.ok(mod.reload().number > current);
     });
   });
 
