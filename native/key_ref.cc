@@ -6,6 +6,8 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
+#include <vector>
+
 #include "engine_keys.h"
 #include "provider_keys.h"
 
@@ -56,11 +58,11 @@ bool ProbeSignature(AddonData& addon, EVP_PKEY* key, std::string* reason) {
   int id = EVP_PKEY_get_base_id(key);
   const char* digest = (id == EVP_PKEY_ED25519 || id == EVP_PKEY_ED448) ? nullptr : "SHA256";
   EVP_MD_CTX* md = EVP_MD_CTX_new();
-  unsigned char signature[1024];
-  size_t length = sizeof(signature);
-  bool ok = md != nullptr &&
+  size_t length = static_cast<size_t>(EVP_PKEY_get_size(key));
+  std::vector<unsigned char> signature(length);
+  bool ok = md != nullptr && length > 0 &&
             EVP_DigestSignInit_ex(md, nullptr, digest, addon.LibCtx(), nullptr, key, nullptr) == 1 &&
-            EVP_DigestSign(md, signature, &length, kProbe, sizeof(kProbe)) == 1;
+            EVP_DigestSign(md, signature.data(), &length, kProbe, sizeof(kProbe)) == 1;
   EVP_MD_CTX_free(md);
   if (!ok) *reason = DrainOpenSslErrors();
   return ok;
