@@ -7,6 +7,7 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const tls = require('node:tls');
+const { Worker } = require('node:worker_threads');
 const { createToken, engineConfigText, CERTS } = require('../../scripts/softhsm-token');
 const hsm = require('../../lib/hsm');
 const { createSecureContext } = require('../../lib/secure-context');
@@ -262,6 +263,39 @@ describe('HSM keys through the pkcs11 engine (SoftHSM2)', function () {
       assert.strictEqual(client.facts().verified, true);
       server.close();
       client.close();
+    });
+  });
+
+  describe('worker threads', () => {
+    it('a worker shares the process\'s engine, serves an HSM key and has its own rand_engine', async () => {
+      const root = path.join(__dirname, '..', '..');
+      const worker = new Worker(`
+        const { workerData, parentPort } = require('node:worker_threads');
+        const path = require('node:path');
+        const hsm = require(path.join(workerData.root, 'lib', 'hsm'));
+        const { createSecureContext } = require(path.join(workerData.root, 'lib', 'secure-context'));
+        const { handshakeInMemory } = require(path.join(workerData.root, 'test', 'integration', 'hsm-pump'));
+        hsm.applyHsmParams({ engine: 'pkcs11', engine_config: workerData.engineConfig, engine_algorithms: 'NONE',
+          rand_engine: 'cryptorand' }, () => {});
+        const server = createSecureContext({ certificate: workerData.certificate, privateKey: workerData.privateKey });
+        const client = createSecureContext({ caList: workerData.ca, verifyCertificate: true });
+        const r = handshakeInMemory(server, client, { serverName: 'hsm.test' });
+        parentPort.postMessage({ cn: r.client.peerCertificate().subject.cn, verified: r.client.facts().verified,
+          drbg: hsm.describeDrbg('module') });
+        r.server.close();
+        r.client.close();
+      `, { eval: true, workerData: { root, engineConfig: token.engineConfig, ca: CA,
+        certificate: token.keys.rsa.certificate, privateKey: token.keys.rsa.privateKey } });
+      const reply = await new Promise((resolve, reject) => {
+        worker.once('message', resolve);
+        worker.once('error', reject);
+        worker.once('exit', (code) => reject(new Error(`worker exited with ${code} before answering`)));
+      });
+      await new Promise((resolve) => worker.once('exit', resolve));
+      assert.deepStrictEqual(reply, { cn: 'hsm-rsa.test', verified: true,
+        drbg: { type: 'HASH-DRBG', mechanism: 'SHA2-512', strength: 256 } });
+      assert.deepStrictEqual(hsm.describeDrbg('module'), { type: 'CTR-DRBG', mechanism: 'AES-256-CTR', strength: 256 });
+      assert.ok(createSecureContext({ certificate: token.keys.ec.certificate, privateKey: token.keys.ec.privateKey }));
     });
   });
 
