@@ -7,6 +7,7 @@
 
 #include "env_data.h"
 #include "error_value.h"
+#include "hsm_binding.h"
 #include "openssl_version.h"
 #include "secure_context_wrap.h"
 #include "tls_session.h"
@@ -120,6 +121,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mallocInUse", Napi::Function::New<MallocInUse>(env));
   SecureContextWrap::Init(env, exports);
   TlsSession::Init(env, exports);
+  InitHsmBinding(env, exports);
   InitSipFramer(env, exports);
   InitTransport(env, exports);
   return exports;

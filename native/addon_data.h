@@ -14,6 +14,7 @@
 #include <openssl/types.h>
 
 #include "buffer_pool.h"
+#include "engine_keys.h"
 
 namespace siptls {
 
@@ -41,6 +42,10 @@ class AddonData {
   // The environment's buffer pool (blocks for BIO queues and write queues).
   BufferPool& Pool() { return pool_; }
 
+  // The engine the `engine` parameter loaded for `/engine:` keys (see engine_keys.h), or null.
+  const EngineKeys* Engine() const { return engine_.get(); }
+  void SetEngine(std::unique_ptr<EngineKeys> engine) { engine_ = std::move(engine); }
+
  private:
   AddonData() = default;
 
@@ -48,6 +53,7 @@ class AddonData {
   OSSL_PROVIDER* default_provider_ = nullptr;
   BIO_METHOD* bio_method_ = nullptr;
   BufferPool pool_;
+  std::unique_ptr<EngineKeys> engine_;
 };
 
 }  // namespace siptls

@@ -24,6 +24,16 @@ export const TLS_ERROR_CODES = {
   ERR_TLS_KEY_PASSWORD_WRONG: 'ERR_TLS_KEY_PASSWORD_WRONG',
   /** A `/engine:` or `/uri:` key reference without the HSM support built in. */
   ERR_TLS_ENGINE_KEY_UNSUPPORTED: 'ERR_TLS_ENGINE_KEY_UNSUPPORTED',
+  /** A `/engine:` key while the `engine` parameter is NONE. */
+  ERR_TLS_ENGINE_NOT_LOADED: 'ERR_TLS_ENGINE_NOT_LOADED',
+  /** The HSM refused the PIN (wrong, missing, locked); sip-tls never retries a PIN. */
+  ERR_TLS_HSM_PIN: 'ERR_TLS_HSM_PIN',
+  /** No key with that label, id or token in the HSM, or nothing at the `/uri:` URI. */
+  ERR_TLS_HSM_KEY_NOT_FOUND: 'ERR_TLS_HSM_KEY_NOT_FOUND',
+  /** The HSM token or device is unreachable (removed, device error, session lost). */
+  ERR_TLS_HSM_UNAVAILABLE: 'ERR_TLS_HSM_UNAVAILABLE',
+  /** An HSM key could not be loaded for another reason (the OpenSSL errors say which). */
+  ERR_TLS_HSM_KEY_LOAD: 'ERR_TLS_HSM_KEY_LOAD',
   /** `ca_list`/`ca_path` holds no usable CA. */
   ERR_TLS_CA_INVALID: 'ERR_TLS_CA_INVALID',
   /** `crl` holds no CRL. */

@@ -13,3 +13,5 @@ export { Session, SessionStatus } from './session';
 export type { SessionInit } from './session';
 export { TlsSession, bufferPoolStats, setBufferFreelistMax } from './native';
 export type { SecureContext, SessionFacts, CertificateFacts, NameFacts, BufferPoolStats } from './native';
+export { applyHsmParams, describeDrbg, HsmError, RAND_ENGINES } from './hsm';
+export type { HsmParams, HsmSetup, RandEngineMapping, DrbgDescription } from './hsm';

@@ -190,5 +190,17 @@ export declare function mallocInUse(): number;
 /** Caps the buffer freelist (`ssl_freelist_max_len`; 0 frees blocks at once). */
 export declare function setBufferFreelistMax(blocks: number): void;
 
+/**
+ * Loads engine `id` for this environment's `/engine:` keys (`engine`, `engine_config` module
+ * parameters; configPath '' = none). Returns `{ error }` naming the path, file or section at fault.
+ */
+export declare function loadEngine(id: string, configPath: string): { error?: string };
+/**
+ * `rand_engine`: sets the DRBG of the module's own library context ("CTR-DRBG" with a cipher,
+ * "HASH-DRBG"/"HMAC-DRBG" with a digest). Only before the first SecureContext; Node's is untouched.
+ */
+export declare function setRandEngine(drbg: string, cipher: string, digest: string): { error?: string };
+/** The primary DRBG of the module's library context ('module') or of Node's ('node'). */
+export declare function describeDrbg(which: 'module' | 'node'): { type: string; mechanism: string; strength: number };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 Object.assign(module.exports, require('bindings')('sip_tls'));

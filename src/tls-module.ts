@@ -17,6 +17,7 @@ import { LoadedConfig, loadConfigFromParams, loadTlsConfig, buildProfileSet } fr
 import { Generation } from './generation';
 import { setBufferFreelistMax } from './native';
 import { checkOpenSslVersion } from './secure-context';
+import { applyHsmParams } from './hsm';
 import { lowMemThresholdsKB, memoryBudgetKB } from './low-memory';
 import { parseListen } from './main-config';
 import { matchClient, matchServer } from './matching';
@@ -256,6 +257,12 @@ export class TlsModule extends EventEmitter {
     // ssl_freelist_max_len caps the addon's buffer freelist (OpenSSL 3 has none of its own).
     const freelist = this.params.get('ssl_freelist_max_len');
     setBufferFreelistMax(freelist < 0 ? DEFAULT_FREELIST_BLOCKS : freelist);
+    // rand_engine and the engine act on the module's own OpenSSL context and must be in place
+    // before its first SSL_CTX (/engine: keys load with the first generation).
+    applyHsmParams({
+      engine: this.params.get('engine'), engine_config: this.params.get('engine_config'),
+      engine_algorithms: this.params.get('engine_algorithms'), rand_engine: this.params.get('rand_engine'),
+    }, (message) => this.log(LogLevel.WARN, message));
     this.current = Generation.build(1, this.loaded.profiles, this.params);
     this.generationsAlive.set(1, this.current);
     this.transport = new NativeTransport((events, bytes, index) => this.onEvents(events, bytes, index));
