@@ -3,12 +3,15 @@
 #include <openssl/crypto.h>
 #include <openssl/opensslv.h>
 
+#include "unix_dgram.h"
+
 namespace siptls {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("opensslHeaderVersion", Napi::String::New(env, OPENSSL_FULL_VERSION_STR));
   exports.Set("opensslRuntimeVersion",
               Napi::String::New(env, OpenSSL_version(OPENSSL_FULL_VERSION_STRING)));
+  UnixDgramSocket::Init(env, exports);
   return exports;
 }
 

@@ -1,0 +1,93 @@
+/**
+ * The RPC methods, with Kamailio's names and result fields: `tls.*` from the tls module, `cfg.*`
+ * for the module parameters (group `tls`) as Kamailio's cfg_rpc serves them, and `system.*`.
+ */
+import { RpcFault } from './errors';
+import type { RpcHost } from './host';
+import type { MethodTable, RpcMethod } from './protocol';
+import type { RpcParams } from './params';
+
+const CFG_GROUP = 'tls';
+
+function checkGroup(params: RpcParams): string {
+  const group = params.string(0);
+  if (group !== CFG_GROUP) throw new RpcFault(400, `Unknown configuration group '${group}' (only '${CFG_GROUP}')`);
+  return params.string(1);
+}
+
+/** Runs `task`s one after another, so overlapping `tls.reload` calls never interleave. */
+function serialized<T>(): (task: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return (task) => {
+    const run = tail.then(task, task);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+}
+
+/** Builds the method table over `host`. */
+export function createMethods(host: RpcHost): MethodTable {
+  const inOrder = serialized<string>();
+  const table = new Map<string, RpcMethod>();
+  const add = (name: string, method: RpcMethod): void => { table.set(name, method); };
+
+  add('tls.info', { params: [], help: 'Summary of TLS usage', run: () => host.info() });
+  add('tls.list', { params: [], help: 'List the TLS connections', run: () => host.list() });
+  add('tls.options', { params: [], help: 'Current values of the module parameters', run: () => host.options() });
+  add('tls.reload', {
+    params: [],
+    help: 'Reload the TLS configuration file or directory (module parameter "config")',
+    run: () => inOrder(() => host.reload()),
+  });
+  add('tls.kill', {
+    params: ['id'],
+    help: 'Close the TLS connection with the given id',
+    run: (p) => {
+      if (!host.kill(p.int(0))) throw new RpcFault(500, 'TLS connection id not found');
+      return 'OK';
+    },
+  });
+
+  add('cfg.get', {
+    params: ['group', 'name'],
+    help: 'Value of a module parameter: cfg.get tls NAME',
+    run: (p) => host.cfgGet(checkGroup(p)),
+  });
+  const setInt: RpcMethod = {
+    params: ['group', 'name', 'value'],
+    help: 'Set an integer module parameter now: cfg.set_now_int tls NAME VALUE',
+    run: (p) => { const name = checkGroup(p); host.cfgSet(name, p.int(2)); return null; },
+  };
+  const setString: RpcMethod = {
+    params: ['group', 'name', 'value'],
+    help: 'Set a string module parameter now: cfg.set_now_string tls NAME VALUE',
+    run: (p) => { const name = checkGroup(p); host.cfgSet(name, p.string(2)); return null; },
+  };
+  const setAny: RpcMethod = {
+    params: ['group', 'name', 'value'],
+    help: 'Set a module parameter now, typed by the JSON value: cfg.set tls NAME VALUE',
+    run: (p) => { const name = checkGroup(p); host.cfgSet(name, p.scalar(2)); return null; },
+  };
+  add('cfg.set_now_int', setInt);
+  add('cfg.seti', setInt);
+  add('cfg.set_now_string', setString);
+  add('cfg.sets', setString);
+  add('cfg.set', setAny);
+
+  add('system.listMethods', {
+    params: [],
+    help: 'Names of all methods',
+    run: () => [...table.keys()].sort(),
+  });
+  add('system.methodHelp', {
+    params: ['method'],
+    help: 'One line of help for a method',
+    run: (p) => {
+      const name = p.string(0);
+      const method = table.get(name);
+      if (!method) throw new RpcFault(500, `No such method: ${name}`);
+      return method.help;
+    },
+  });
+  return table;
+}
