@@ -103,8 +103,8 @@ export async function callRpcRaw(target: string, method: string, params: unknown
   } else {
     const endpoint = parseRpcEndpoint(target.startsWith('/') ? `unix:${target}` : target);
     if (endpoint.kind === 'unix') text = await unixCall(endpoint.path, body, timeoutMs);
-    else if (endpoint.kind === 'udp') text = await udpCall(endpoint.host, endpoint.port, body, timeoutMs);
-    else text = await httpCall(new URL(`http://${net.isIPv6(endpoint.host) ? `[${endpoint.host}]` : endpoint.host}:${endpoint.port}/`), body, timeoutMs);
+    else if (endpoint.kind === 'udp') text = await udpCall(endpoint.ip, endpoint.port, body, timeoutMs);
+    else text = await httpCall(new URL(`http://${net.isIPv6(endpoint.ip) ? `[${endpoint.ip}]` : endpoint.ip}:${endpoint.port}/`), body, timeoutMs);
   }
   return parseReply(text, target);
 }

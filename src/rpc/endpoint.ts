@@ -7,7 +7,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 
 export type RpcEndpoint =
-  | { kind: 'http' | 'udp'; host: string; port: number }
+  | { kind: 'http' | 'udp'; ip: string; port: number }
   | { kind: 'unix'; path: string };
 
 /** Longest unix socket path Linux accepts (`sun_path` is 108 bytes, NUL included). */
@@ -42,7 +42,7 @@ export function parseRpcEndpoint(spec: string, baseDir = process.cwd()): RpcEndp
     throw new Error(`rpc endpoint '${spec}': invalid IPv4 address '${host}'`);
   }
   if (port > 65535) throw new Error(`rpc endpoint '${spec}': port ${port} out of range`);
-  return { kind, host, port };
+  return { kind, ip: host, port };
 }
 
 /** True for 127.0.0.0/8, ::1, ::ffff:127.x and `localhost`. */
@@ -57,7 +57,7 @@ export function isLoopback(host: string): boolean {
  * @throws Error saying how to allow it.
  */
 export function checkEndpointExposure(endpoint: RpcEndpoint, allowRemote: boolean): void {
-  if (endpoint.kind === 'unix' || allowRemote || isLoopback(endpoint.host)) return;
+  if (endpoint.kind === 'unix' || allowRemote || isLoopback(endpoint.ip)) return;
   throw new Error(
     `rpc endpoint ${formatRpcEndpoint(endpoint)} is not a loopback address: the RPC can reload ` +
       'and reconfigure TLS and has no authentication; set rpc_allow_remote = yes to expose it',
@@ -66,6 +66,6 @@ export function checkEndpointExposure(endpoint: RpcEndpoint, allowRemote: boolea
 
 export function formatRpcEndpoint(endpoint: RpcEndpoint): string {
   if (endpoint.kind === 'unix') return `unix:${endpoint.path}`;
-  const host = net.isIPv6(endpoint.host) ? `[${endpoint.host}]` : endpoint.host;
+  const host = net.isIPv6(endpoint.ip) ? `[${endpoint.ip}]` : endpoint.ip;
   return `${endpoint.kind}:${host}:${endpoint.port}`;
 }

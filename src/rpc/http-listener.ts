@@ -45,7 +45,7 @@ export async function listenHttp(host: string, port: number, handle: RequestHand
   });
   const bound = server.address() as AddressInfo;
   return {
-    endpoint: { kind: 'http', host, port: bound.port },
+    endpoint: { kind: 'http', ip: host, port: bound.port },
     close: () => new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();

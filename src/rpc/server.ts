@@ -40,8 +40,8 @@ export class RpcServer {
   private async open(e: RpcEndpoint): Promise<RpcListener> {
     try {
       if (e.kind === 'unix') return await listenUnix(e.path, this.handle);
-      if (e.kind === 'udp') return await listenUdp(e.host, e.port, this.handle);
-      return await listenHttp(e.host, e.port, this.handle);
+      if (e.kind === 'udp') return await listenUdp(e.ip, e.port, this.handle);
+      return await listenHttp(e.ip, e.port, this.handle);
     } catch (err) {
       const msg = (err as Error).message;
       throw new Error(msg.startsWith('rpc endpoint') ? msg : `rpc endpoint ${formatRpcEndpoint(e)}: ${msg}`);

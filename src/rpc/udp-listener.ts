@@ -22,7 +22,7 @@ export async function listenUdp(host: string, port: number, handle: RequestHandl
   // A send to a vanished client reports ECONNREFUSED later; nothing to do about it.
   socket.on('error', () => undefined);
   return {
-    endpoint: { kind: 'udp', host, port: socket.address().port },
+    endpoint: { kind: 'udp', ip: host, port: socket.address().port },
     close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
   };
 }

@@ -4,8 +4,8 @@ const { parseRpcEndpoint, checkEndpointExposure, isLoopback, formatRpcEndpoint }
 
 describe('rpc endpoints: parseRpcEndpoint()', () => {
   it('parses http, udp (IPv4 and bracketed IPv6) and unix endpoints', () => {
-    assert.deepStrictEqual(parseRpcEndpoint('http:127.0.0.1:5062'), { kind: 'http', host: '127.0.0.1', port: 5062 });
-    assert.deepStrictEqual(parseRpcEndpoint('udp:[::1]:5063'), { kind: 'udp', host: '::1', port: 5063 });
+    assert.deepStrictEqual(parseRpcEndpoint('http:127.0.0.1:5062'), { kind: 'http', ip: '127.0.0.1', port: 5062 });
+    assert.deepStrictEqual(parseRpcEndpoint('udp:[::1]:5063'), { kind: 'udp', ip: '::1', port: 5063 });
     assert.deepStrictEqual(parseRpcEndpoint('unix:run/rpc.sock', '/etc/sip-tls'), { kind: 'unix', path: '/etc/sip-tls/run/rpc.sock' });
   });
 
