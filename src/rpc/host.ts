@@ -67,11 +67,14 @@ export interface RpcHost {
   reload(): Promise<string>;
   /** Closes connection `id`. @return false when there is no such connection. */
   kill(id: number): boolean;
-  /** @throws RpcFault 400 for an unknown name. */
-  cfgGet(name: string): ParamValue;
+  /**
+   * A parameter by its cfg group and name (`tls connection_timeout`, `tcp max_tls_connections`)
+   * or, in group `tls`, by its module name. @throws RpcFault 400 for an unknown name.
+   */
+  cfgGet(group: string, name: string): ParamValue;
   /**
    * Sets a runtime-changeable parameter, validated as at start.
    * @throws RpcFault 400 naming the parameter when unknown, not runtime-changeable or invalid.
    */
-  cfgSet(name: string, value: ParamValue): void;
+  cfgSet(group: string, name: string, value: ParamValue): void;
 }

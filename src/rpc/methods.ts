@@ -7,12 +7,15 @@ import type { RpcHost } from './host';
 import type { MethodTable, RpcMethod } from './protocol';
 import type { RpcParams } from './params';
 
-const CFG_GROUP = 'tls';
+/** The cfg groups whose variables are ours: the module's and the core TCP settings it uses. */
+const CFG_GROUPS = ['tls', 'tcp'];
 
-function checkGroup(params: RpcParams): string {
+function cfgName(params: RpcParams): [string, string] {
   const group = params.string(0);
-  if (group !== CFG_GROUP) throw new RpcFault(400, `Unknown configuration group '${group}' (only '${CFG_GROUP}')`);
-  return params.string(1);
+  if (!CFG_GROUPS.includes(group)) {
+    throw new RpcFault(400, `Unknown configuration group '${group}' (groups: ${CFG_GROUPS.join(', ')})`);
+  }
+  return [group, params.string(1)];
 }
 
 /** Runs `task`s one after another, so overlapping `tls.reload` calls never interleave. */
@@ -51,22 +54,22 @@ export function createMethods(host: RpcHost): MethodTable {
   add('cfg.get', {
     params: ['group', 'name'],
     help: 'Value of a module parameter: cfg.get tls NAME',
-    run: (p) => host.cfgGet(checkGroup(p)),
+    run: (p) => host.cfgGet(...cfgName(p)),
   });
   const setInt: RpcMethod = {
     params: ['group', 'name', 'value'],
     help: 'Set an integer module parameter now: cfg.set_now_int tls NAME VALUE',
-    run: (p) => { const name = checkGroup(p); host.cfgSet(name, p.int(2)); return null; },
+    run: (p) => { const [group, name] = cfgName(p); host.cfgSet(group, name, p.int(2)); return null; },
   };
   const setString: RpcMethod = {
     params: ['group', 'name', 'value'],
     help: 'Set a string module parameter now: cfg.set_now_string tls NAME VALUE',
-    run: (p) => { const name = checkGroup(p); host.cfgSet(name, p.string(2)); return null; },
+    run: (p) => { const [group, name] = cfgName(p); host.cfgSet(group, name, p.string(2)); return null; },
   };
   const setAny: RpcMethod = {
     params: ['group', 'name', 'value'],
     help: 'Set a module parameter now, typed by the JSON value: cfg.set tls NAME VALUE',
-    run: (p) => { const name = checkGroup(p); host.cfgSet(name, p.scalar(2)); return null; },
+    run: (p) => { const [group, name] = cfgName(p); host.cfgSet(group, name, p.scalar(2)); return null; },
   };
   add('cfg.set_now_int', setInt);
   add('cfg.seti', setInt);

@@ -23,11 +23,11 @@ function fakeHost() {
       return 'Ok. TLS configuration reloaded.';
     },
     kill: (id) => id === 7,
-    cfgGet: (name) => {
+    cfgGet: (group, name) => {
       if (!params.has(name)) throw new RpcFault(400, `Unknown parameter tls.${name}`);
       return params.get(name);
     },
-    cfgSet: (name, value) => {
+    cfgSet: (group, name, value) => {
       if (name === 'tls_method') throw new RpcFault(400, 'tls.tls_method cannot be changed at runtime');
       if (name === 'connection_timeout' && typeof value !== 'number') throw new RpcFault(400, 'tls.connection_timeout: integer expected');
       params.set(name, value);
@@ -98,7 +98,7 @@ describe('rpc protocol: handleRequest()', () => {
   it('refuses a group other than tls', async () => {
     const reply = await call(methods, { jsonrpc: '2.0', method: 'cfg.get', params: ['core', 'debug'], id: 9 });
     assert.strictEqual(reply.error.code, 400);
-    assert.match(reply.error.message, /group 'core'/);
+    assert.match(reply.error.message, /group 'core' \(groups: tls, tcp\)/);
   });
 
   it('passes the host\'s validation fault through', async () => {
