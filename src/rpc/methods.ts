@@ -77,6 +77,14 @@ export function createMethods(host: RpcHost): MethodTable {
   add('cfg.sets', setString);
   add('cfg.set', setAny);
 
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (typeof gc === 'function') {
+    add('system.gc', {
+      params: [],
+      help: 'Run the garbage collector (node --expose-gc only) and give process.memoryUsage(), bytes',
+      run: () => { gc(); return process.memoryUsage(); },
+    });
+  }
   add('system.listMethods', {
     params: [],
     help: 'Names of all methods',

@@ -138,4 +138,10 @@ describe('rpc protocol: handleRequest()', () => {
       assert.ok(result.includes(m), m);
     }
   });
+
+  it('system.gc runs the collector when node has --expose-gc (mocha runs with it)', async () => {
+    assert.strictEqual(typeof global.gc, 'function');
+    const { result } = await call(methods, { jsonrpc: '2.0', method: 'system.gc', id: 1 });
+    assert.ok(result.rss > 0 && result.heapUsed > 0);
+  });
 });
