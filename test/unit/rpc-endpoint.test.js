@@ -38,3 +38,30 @@ describe('rpc endpoints: loopback only unless allowed', () => {
     assert.doesNotThrow(() => checkEndpointExposure(parseRpcEndpoint('unix:/tmp/x.sock'), false));
   });
 });
+
+describe('sip-tls.ini: rpc_allow_remote', () => {
+  const { readMainConfig } = require('../../lib/main-config');
+  const fs = require('node:fs');
+  const os = require('node:os');
+  const path = require('node:path');
+  const withIni = (text, fn) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sip-tls-ini-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'sip-tls.ini'), text);
+      return fn(path.join(dir, 'sip-tls.ini'));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  it('is off by default and read as a boolean word', () => {
+    assert.strictEqual(withIni('rpc = http:127.0.0.1:5062\n', readMainConfig).rpcAllowRemote, false);
+    assert.strictEqual(withIni('rpc = http:0.0.0.0:5062\nrpc_allow_remote = yes\n', readMainConfig).rpcAllowRemote, true);
+  });
+
+  it('names the file and line of a bad value', () => {
+    withIni('rpc = http:127.0.0.1:5062\nrpc_allow_remote = maybe\n', (file) => {
+      assert.throws(() => readMainConfig(file), (e) => e.message.startsWith(`${file}:2:`) && /rpc_allow_remote: expected yes or no/.test(e.message));
+    });
+  });
+});
