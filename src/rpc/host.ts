@@ -12,8 +12,10 @@ export interface TlsInfo {
   clear_text_write_queued_bytes: number;
   handshakes_done: number;
   handshakes_failed: number;
-  /** Connections refused below `low_mem_threshold1` or at `tls_max_connections`. */
+  /** Connections refused below `low_mem_threshold1`, or failed below `low_mem_threshold2`. */
   low_memory_refused: number;
+  /** Connections refused at `tls_max_connections`. */
+  refused_max_connections: number;
   /** Number of the generation new connections use. */
   generation: number;
   /** Generations still alive (the current one plus old ones with connections left). */

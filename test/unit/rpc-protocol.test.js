@@ -11,7 +11,7 @@ function fakeHost() {
     reloads: [],
     reloadCount: 0,
     info: () => ({ max_connections: 2048, opened_connections: 1, clear_text_write_queued_bytes: 0,
-      handshakes_done: 1, handshakes_failed: 0, low_memory_refused: 0, generation: 1, generations_alive: 1 }),
+      handshakes_done: 1, handshakes_failed: 0, low_memory_refused: 0, refused_max_connections: 0, generation: 1, generations_alive: 1 }),
     list: () => [],
     options: () => Object.fromEntries(params),
     reload: async () => {
