@@ -13,6 +13,9 @@ export async function listenHttp(host: string, port: number, handle: RequestHand
       res.writeHead(405, { Allow: 'POST', 'Content-Type': 'text/plain' }).end('JSON-RPC: use POST\n');
       return;
     }
+    // A client that goes away mid-request is no error of ours.
+    req.on('error', () => undefined);
+    res.on('error', () => undefined);
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
