@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 #include <openssl/opensslv.h>
 
+#include "transport_init.h"
 #include "unix_dgram.h"
 
 namespace siptls {
@@ -11,6 +12,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("opensslHeaderVersion", Napi::String::New(env, OPENSSL_FULL_VERSION_STR));
   exports.Set("opensslRuntimeVersion",
               Napi::String::New(env, OpenSSL_version(OPENSSL_FULL_VERSION_STRING)));
+  InitSipFramer(env, exports);
+  InitTransport(env, exports);
   UnixDgramSocket::Init(env, exports);
   return exports;
 }

@@ -115,6 +115,8 @@ export class TlsCfgParser {
   private pos = 0;
   private line = 1;
   private col = 1;
+  /** Set once a line's newline is consumed, so error recovery does not skip the next line. */
+  private lineEnded = false;
 
   /** Parses one text; never throws for bad input (errors are collected). */
   feed(text: string, file: string): this {
@@ -124,12 +126,13 @@ export class TlsCfgParser {
     this.line = 1;
     this.col = 1;
     while (this.pos < this.text.length) {
+      this.lineEnded = false;
       try {
         this.parseLine();
       } catch (err) {
         if (!(err instanceof LineError)) throw err;
         this.errors.push(new ConfigError(err.reason, { file, line: err.line, col: err.col, parameter: err.parameter }));
-        this.skipToEol();
+        if (!this.lineEnded) this.skipToEol();
       }
     }
     return this;
@@ -183,6 +186,7 @@ export class TlsCfgParser {
     if (this.eof()) return;
     if (this.peek() !== '\n') throw new LineError('End of line expected', this.line, this.col);
     this.advance();
+    this.lineEnded = true;
   }
 
   private skipToEol(): void {
@@ -362,9 +366,9 @@ export class TlsCfgParser {
     const valueLine = this.line;
     const valueCol = this.col;
     const raw = spec.type === 'int' ? this.intValue() : this.extendedValue();
-    this.expectEol();
     const value = convertValue(spec, raw);
     if (isConversionError(value)) throw new LineError(value.error, valueLine, valueCol, spec.key);
+    this.expectEol();
     if (!this.current) {
       throw new LineError(`Unsupported option '${name}' (no [server:…] or [client:…] header before it)`, line, col, spec.key);
     }
