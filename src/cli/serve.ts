@@ -6,6 +6,9 @@
  */
 import * as path from 'node:path';
 import { ensureDemoSetup } from '../demo-certs';
+import { formatRpcEndpoint } from '../rpc/endpoint';
+import { startModuleRpc } from '../rpc/module-host';
+import type { RpcServer } from '../rpc/server';
 import { answer } from '../sip-responder';
 import { LogLevel, StderrLogger } from '../tls-log';
 import { TlsModule, TlsTransportError } from '../tls-module';
@@ -71,9 +74,19 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(`sip-tls serve: ${file} has no 'listen = tls:IP:PORT' line and --listen was not given\n`);
     return 2;
   }
+  let rpc: RpcServer;
+  try {
+    rpc = await startModuleRpc(tls);
+  } catch (err) {
+    await tls.close();
+    throw err;
+  }
   const first = bound[0];
   const host = first.ip.includes(':') ? `[${first.ip}]` : first.ip;
   process.stdout.write(`sip-tls serve: SIP over TLS on ${bound.map((e) => `tls:${e.ip.includes(':') ? `[${e.ip}]` : e.ip}:${e.port}`).join(', ')} (config ${file})\n`);
+  if (rpc.endpoints.length > 0) {
+    process.stdout.write(`sip-tls serve: RPC on ${rpc.endpoints.map(formatRpcEndpoint).join(', ')}\n`);
+  }
   if (demo) {
     process.stdout.write(`Try it:
   openssl s_client -connect ${host}:${first.port} -CAfile ${demo.caCert}
@@ -88,7 +101,7 @@ Stop with Ctrl-C.
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
       logger.log(LogLevel.NOTICE, `${signal}: stopping`);
-      tls.close().then(() => resolve(0), () => resolve(1));
+      Promise.all([rpc.close(), tls.close()]).then(() => resolve(0), () => resolve(1));
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
