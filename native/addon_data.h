@@ -11,6 +11,7 @@
 #include <napi.h>
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
+#include <openssl/types.h>
 
 #include "buffer_pool.h"
 
@@ -18,8 +19,8 @@ namespace siptls {
 
 class AddonData {
  public:
-  // Creates the library context, BIO method and pool. Returns nullptr (and fills `*error_reason`)
-  // if OpenSSL cannot allocate them.
+  // Creates the library context (with OpenSSL's default provider loaded), the BIO method and the
+  // pool. Returns nullptr (and sets `*error_reason`) if OpenSSL cannot make them.
   static std::shared_ptr<AddonData> Create(const char** error_reason);
   ~AddonData();
   AddonData(const AddonData&) = delete;
@@ -44,6 +45,7 @@ class AddonData {
   AddonData() = default;
 
   OSSL_LIB_CTX* libctx_ = nullptr;
+  OSSL_PROVIDER* default_provider_ = nullptr;
   BIO_METHOD* bio_method_ = nullptr;
   BufferPool pool_;
 };

@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <openssl/ssl.h>
 
@@ -31,6 +32,8 @@ class SecureContext {
   SSL_CTX* Ctx() const { return ctx_; }
   const ContextOptions& Options() const { return options_; }
   const std::shared_ptr<AddonData>& Addon() const { return addon_; }
+  // The leaf certificates loaded from `certificate` and `certificate2` (owned by the context).
+  const std::vector<X509*>& Certificates() const { return certificates_; }
 
   // Copies the per-SSL settings of this context onto `ssl` (options, mode, verify mode, callback
   // and depth, protocol range, ciphers, max send fragment, read ahead). SSL_set_SSL_CTX(3) moves
@@ -48,14 +51,13 @@ class SecureContext {
   std::shared_ptr<AddonData> addon_;
   SSL_CTX* ctx_;
   ContextOptions options_;
+  std::vector<X509*> certificates_;  // one reference each, freed with the context
   int verify_mode_ = SSL_VERIFY_NONE;
   int min_version_ = 0;
   int max_version_ = 0;
   std::string tls12_ciphers_;  // for SSL_set_cipher_list ("" = OpenSSL's default)
   std::string tls13_suites_;   // for SSL_set_ciphersuites ("" = OpenSSL's default)
-  int security_level_ = -1;    // -1 = OpenSSL's default
 
-  friend class SecureContextBuilder;
 };
 
 }  // namespace siptls

@@ -26,7 +26,7 @@ class SecureContextWrap : public Napi::ObjectWrap<SecureContextWrap> {
 
  private:
   static Napi::Value CreateSecureContext(const Napi::CallbackInfo& info);
-  Napi::Value Options(const Napi::CallbackInfo& info);
+  Napi::Value Certificates(const Napi::CallbackInfo& info);
 
   std::shared_ptr<SecureContext> context_;
 };

@@ -19,6 +19,7 @@
 #include <openssl/ssl.h>
 
 #include "buffer_pool.h"
+#include "mem_bio.h"
 #include "secure_context.h"
 #include "ssl_error.h"
 #include "x509_info.h"
@@ -68,6 +69,10 @@ struct SessionFacts {
   bool expired = false;     // verify_result == X509_V_ERR_CERT_HAS_EXPIRED
   bool self_signed = false; // verify_result == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT
 };
+
+// The ClientHello callback every SecureContext installs (SSL_CTX_set_client_hello_cb(3)). It acts
+// only for server sessions made with pause_on_sni; see TlsSessionCore::Feed and kNeedContext.
+int SessionClientHelloCallback(SSL* ssl, int* alert, void* arg);
 
 class TlsSessionCore {
  public:
@@ -141,13 +146,16 @@ class TlsSessionCore {
  private:
   TlsSessionCore(std::shared_ptr<SecureContext> context, const SessionOptions& options);
 
+  bool HandshakeDone() const { return (sticky_ & status::kHandshakeDone) != 0; }
   uint32_t DriveHandshake();
   uint32_t FlushQueuedCleartext();
   uint32_t EncryptAll(const uint8_t* data, size_t len);
+  uint32_t EncryptSome(const uint8_t* data, size_t len, size_t* written);
   uint32_t DecryptInto(uint8_t* out, size_t out_cap, size_t* out_len);
+  uint32_t Refuse(const char* code, const char* reason);
   uint32_t Fail(TlsError error);
   uint32_t FailFromSsl(int ssl_error, const char* fallback_code, const char* fallback_reason);
-  static int OnClientHello(SSL* ssl, int* alert, void* arg);
+  int OnClientHello(SSL* ssl);
   friend int SessionClientHelloCallback(SSL* ssl, int* alert, void* arg);
 
   std::shared_ptr<SecureContext> initial_context_;  // SSL_new's ctx (still its session_ctx)
@@ -157,6 +165,7 @@ class TlsSessionCore {
   BlockQueue input_;       // ciphertext from the peer, read by the BIO
   BlockQueue output_;      // ciphertext for the peer, written by the BIO
   BlockQueue cleartext_;   // clear text waiting for the handshake
+  MemBioQueues bio_queues_{&input_, &output_};
   SessionRole role_;
   bool pause_on_sni_;
   std::string server_name_;

@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "env_data.h"
 #include "io_address.h"
 #include "io_loop.h"
 #include "secure_context_wrap.h"
@@ -76,7 +77,7 @@ class TransportWrap : public Napi::ObjectWrap<TransportWrap> {
     }
     uv_loop_t* uv_loop = nullptr;
     napi_get_uv_event_loop(env, &uv_loop);
-    loop_ = new IoLoop(env, uv_loop, AddonData::Get(env), info[0].As<Napi::Function>());
+    loop_ = new IoLoop(env, uv_loop, GetEnvData(env)->addon, info[0].As<Napi::Function>());
     cleanup_ = env.AddCleanupHook(OnEnvCleanup, this);
   }
 
