@@ -92,7 +92,7 @@ export async function run(args: string[]): Promise<number> {
   openssl s_client -connect ${host}:${first.port} -CAfile ${demo.caCert}
   printf 'OPTIONS sip:${host} SIP/2.0\\r\\nVia: SIP/2.0/TLS 127.0.0.1;branch=z9hG4bK1\\r\\nFrom: <sip:a@b>;tag=1\\r\\nTo: <sip:${host}>\\r\\nCall-ID: 1\\r\\nCSeq: 1 OPTIONS\\r\\nContent-Length: 0\\r\\n\\r\\n' \\
     | openssl s_client -connect ${host}:${first.port} -CAfile ${demo.caCert} -quiet -ign_eof
-  sip-tls rpc tls.list        (when an rpc endpoint is configured in ${demo.ini})
+  sip-tls rpc --table tls.list        (RPC endpoints: rpc lines of ${demo.ini})
 Stop with Ctrl-C.
 `);
   }

@@ -4,6 +4,7 @@
  * socket, with connections established and still handshaking.
  */
 const assert = require('node:assert');
+const { execFile } = require('node:child_process');
 const fs = require('node:fs');
 const net = require('node:net');
 const path = require('node:path');
@@ -154,6 +155,27 @@ describe('rpc methods against sip-tls serve', function () {
       await closed;
       const again = await callRpcRaw(targets[2], 'tls.kill', [id]);
       assert.deepStrictEqual(again.error, { code: 500, message: 'TLS connection id not found' });
+    });
+
+    it('sip-tls rpc prints results as JSON, tls.list as a table, and faults on stderr with exit 1', async () => {
+      const cli = (...args) => new Promise((resolve) => {
+        execFile(process.execPath, [path.join(h.ROOT, 'lib', 'cli.js'), 'rpc', ...args], { timeout: 15000 },
+          (err, stdout, stderr) => resolve({ code: err ? err.code : 0, stdout, stderr }));
+      });
+      const info = await cli('--socket', `${dir}/rpc.sock`, 'tls.info');
+      assert.strictEqual(info.code, 0, info.stderr);
+      assert.strictEqual(JSON.parse(info.stdout).max_connections, 2048);
+      const table = await cli('--url', targets[1], '--table', 'tls.list');
+      assert.strictEqual(table.code, 0, table.stderr);
+      const [header, ...rows] = table.stdout.trimEnd().split('\n');
+      assert.match(header, /^ID\s+GEN\s+STATE\s+PEER\s+LOCAL/);
+      assert.ok(rows.some((r) => r.includes(`127.0.0.1:${established.socket.localPort}`) && /\bestablished\b/.test(r)), table.stdout);
+      const set = await cli('--url', targets[0], 'cfg.set_now_int', 'tls', 'connection_timeout', 'i:150');
+      assert.strictEqual(set.code, 0, set.stderr);
+      assert.strictEqual((await cli('--url', targets[0], 'cfg.get', 'tls', 'connection_timeout')).stdout.trim(), '150');
+      const fault = await cli('--url', targets[2], 'tls.kill', '999999');
+      assert.strictEqual(fault.code, 1);
+      assert.match(fault.stderr, /tls\.kill failed \(500\): TLS connection id not found/);
     });
 
     it('system.listMethods lists the tls and cfg methods', async () => {
