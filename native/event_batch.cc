@@ -107,8 +107,11 @@ Napi::Object EventObject(Napi::Env env, const ConnEvent& event) {
 }  // namespace
 
 ConnEvent& EventBatch::Add(EventKind kind, uint32_t id) {
-  events_.push_back(ConnEvent{kind, id});
-  return events_.back();
+  events_.emplace_back();
+  ConnEvent& event = events_.back();
+  event.kind = kind;
+  event.id = id;
+  return event;
 }
 
 void EventBatch::AddMessage(uint32_t id, const char* data, size_t len) {

@@ -223,7 +223,9 @@ void TlsConnection::HandleStatus(uint32_t st, size_t plain_len) {
       return;
     }
   }
-  if ((st & status::kNeedContext) && state_ == ConnState::kHandshake) {
+  // The session keeps reporting kNeedContext until the handshake ends; ask JS once.
+  if ((st & status::kNeedContext) && state_ == ConnState::kHandshake && !sni_asked_) {
+    sni_asked_ = true;
     state_ = ConnState::kSniWait;
     uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
     loop_->Batch().Add(EventKind::kSni, id_).text = session_->ServerName();

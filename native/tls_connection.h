@@ -134,6 +134,7 @@ class TlsConnection : private FrameSink {
   ConnState state_;
   bool outbound_;
   bool hold_ = false;            // outbound: wait for Release() before sending
+  bool sni_asked_ = false;       // the kSni event went out (once per connection)
 };
 
 }  // namespace siptls

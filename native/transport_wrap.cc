@@ -82,7 +82,8 @@ class TransportWrap : public Napi::ObjectWrap<TransportWrap> {
   }
 
   ~TransportWrap() override {
-    cleanup_.Remove(Env());
+    // A hook that ran has freed its registration; removing it again would free it twice.
+    if (!cleanup_ran_) cleanup_.Remove(Env());
     ShutdownLoop();
   }
 
@@ -90,7 +91,10 @@ class TransportWrap : public Napi::ObjectWrap<TransportWrap> {
   using Cleanup = Napi::Env::CleanupHook<void (*)(TransportWrap*), TransportWrap>;
 
   // The environment is going away (process exit, worker end): close every handle now.
-  static void OnEnvCleanup(TransportWrap* self) { self->ShutdownLoop(); }
+  static void OnEnvCleanup(TransportWrap* self) {
+    self->cleanup_ran_ = true;
+    self->ShutdownLoop();
+  }
 
   void ShutdownLoop() {
     if (loop_ != nullptr) loop_->Shutdown();
@@ -339,6 +343,7 @@ class TransportWrap : public Napi::ObjectWrap<TransportWrap> {
 
   IoLoop* loop_ = nullptr;
   Cleanup cleanup_;
+  bool cleanup_ran_ = false;
 };
 
 }  // namespace
