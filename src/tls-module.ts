@@ -91,13 +91,14 @@ export class TlsConnection {
   /** TLS facts once established. */
   facts: NativeTlsFacts | undefined;
   state: ConnectionState;
-  readonly createdAt = new Date();
-  /** Resolves when the handshake is done (and connection-out did not drop it); rejects on close before. */
-  readonly ready: Promise<TlsConnection>;
   /** Set when closed. */
   closeInfo: CloseInfo | undefined;
-  /** @internal */ settle!: { resolve(c: TlsConnection): void; reject(e: Error): void };
   /** @internal */ held = false;
+  /** @internal */ settle: { resolve(c: TlsConnection): void; reject(e: Error): void } | undefined;
+  // Memory per idle connection counts at 10k+ connections: inbound connections get no promise
+  // and no Date object unless asked.
+  private readyPromise: Promise<TlsConnection> | undefined;
+  private readonly createdMs = Date.now();
 
   /** @internal */
   constructor(
@@ -113,8 +114,27 @@ export class TlsConnection {
     public profile: Profile,
   ) {
     this.state = outbound ? 'connecting' : 'handshake';
-    this.ready = new Promise((resolve, reject) => { this.settle = { resolve, reject }; });
-    this.ready.catch(() => undefined);
+    if (outbound) this.makeReady();
+  }
+
+  private makeReady(): Promise<TlsConnection> {
+    this.readyPromise = new Promise((resolve, reject) => { this.settle = { resolve, reject }; });
+    this.readyPromise.catch(() => undefined);
+    return this.readyPromise;
+  }
+
+  /** When the connection was made. */
+  get createdAt(): Date {
+    return new Date(this.createdMs);
+  }
+
+  /** Resolves when the handshake is done (and connection-out did not drop it); rejects on close before. */
+  get ready(): Promise<TlsConnection> {
+    if (this.readyPromise) return this.readyPromise;
+    if (this.state === 'established') return (this.readyPromise = Promise.resolve(this));
+    const promise = this.makeReady();
+    if (this.state === 'closed') this.settle?.reject(new TlsTransportError(this.closeInfo?.code || 'ERR_TLS_CONNECTION_CLOSED', `connection ${this.id} is closed`));
+    return promise;
   }
 
   /** Kamailio's is_peer_verified(): a peer certificate was presented and verified. */
@@ -212,6 +232,7 @@ export class TlsModule extends EventEmitter {
   private readonly conns = new Map<number, TlsConnection>();
   private readonly listeners_ = new Map<number, ListenerEntry>();
   private readonly callbacks = new Map<string, EventCallback>();
+  private readonly strings = new Map<string, string>();
   private connectServerId = '';
   private closed = false;
 
@@ -390,7 +411,7 @@ export class TlsModule extends EventEmitter {
         id: n.id,
         dom: c?.profile.name ?? 'N/A',
         sni: c?.sni || 'N/A',
-        timestamp: localTimestamp(c?.createdAt ?? new Date(Date.now() - n.ageMs)),
+        timestamp: localTimestamp(new Date(Date.now() - n.ageMs)),
         timeout: timeoutS < 0 ? 2147483647 : Math.round(timeoutS - n.idleMs / 1000),
         src_ip: remote.ip,
         src_port: remote.port,
@@ -453,7 +474,7 @@ export class TlsModule extends EventEmitter {
     this.transport.shutdown();
     for (const c of this.conns.values()) {
       c.state = 'closed';
-      c.settle.reject(new TlsTransportError('ERR_TLS_CONNECTION_CLOSED', `connection ${c.id}: the module was closed`));
+      c.settle?.reject(new TlsTransportError('ERR_TLS_CONNECTION_CLOSED', `connection ${c.id}: the module was closed`));
     }
     this.conns.clear();
     this.listeners_.clear();
@@ -470,6 +491,14 @@ export class TlsModule extends EventEmitter {
 
   private releaseIfUnused(gen: Generation): void {
     if (gen !== this.current && gen.connections <= 0) this.generationsAlive.delete(gen.number);
+  }
+
+  private intern(text: string): string {
+    const known = this.strings.get(text);
+    if (known !== undefined) return known;
+    if (this.strings.size >= 4096) this.strings.clear();
+    this.strings.set(text, text);
+    return text;
   }
 
   private describe(c: TlsConnection): string {
@@ -529,8 +558,15 @@ export class TlsModule extends EventEmitter {
   private onSecure(id: number, facts: NativeTlsFacts): void {
     const c = this.conns.get(id);
     if (!c) return;
+    // Thousands of connections share a handful of versions, ciphers and descriptions.
+    facts.version = this.intern(facts.version);
+    facts.cipher = this.intern(facts.cipher);
+    facts.description = this.intern(facts.description);
+    facts.verifyError = this.intern(facts.verifyError);
+    facts.serverName = this.intern(facts.serverName);
     c.facts = facts;
     c.state = 'established';
+    if (!c.outbound) c.settle?.resolve(c);
     if (!c.outbound) c.sni = facts.serverName;
     const level = this.params.get('tls_log');
     const verb = c.outbound ? 'tls_connect: new connection to' : 'tls_accept: new connection from';
@@ -574,7 +610,7 @@ export class TlsModule extends EventEmitter {
       return;
     }
     if (c.held) this.transport.release(c.id);
-    c.settle.resolve(c);
+    c.settle?.resolve(c);
   }
 
   private onClose(id: number, info: CloseInfo): void {
@@ -590,7 +626,11 @@ export class TlsModule extends EventEmitter {
     const level = OUR_FAULTS.has(info.code) ? LogLevel.ERR
       : (!wasEstablished || (info.code && !info.byPeer)) ? LogLevel.INFO : this.params.get('tls_debug');
     this.log(level, `${this.describe(c)} ${what}: ${info.reason}${info.code ? ` [${info.code}]` : ''}`);
-    c.settle.reject(new TlsTransportError(info.code || 'ERR_TLS_CONNECTION_CLOSED', `${this.describe(c)} ${what}: ${info.reason}`));
+    const error = new TlsTransportError(info.code || 'ERR_TLS_CONNECTION_CLOSED', `${this.describe(c)} ${what}: ${info.reason}`);
+    c.settle?.reject(error);
+    // 'error' only reaches listeners that asked for it: a failed handshake is routine on a
+    // public port and must not take the process down as an unhandled 'error' event would.
+    if (!wasEstablished && this.listenerCount('error') > 0) this.emit('error', error, c);
     this.emit('close', c, info);
   }
 }

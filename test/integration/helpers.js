@@ -119,7 +119,7 @@ function options(n = 1, extra = '') {
  */
 function sipClient(port, tlsOptions = {}) {
   return new Promise((resolve, reject) => {
-    const socket = tls.connect({ host: '127.0.0.1', port, ca: fs.readFileSync(cert('ca.pem')), ...tlsOptions });
+    const socket = tls.connect({ host: '127.0.0.1', port, ca: fs.readFileSync(cert('ca.pem')), servername: 'server.test', ...tlsOptions });
     socket.raw = '';
     socket.messages = [];
     socket.ended = new Promise((r) => socket.on('close', r));

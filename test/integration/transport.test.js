@@ -64,6 +64,31 @@ describe('TlsModule (loopback)', function () {
     client.end();
   });
 
+  it('listens on IPv6 and IPv4 sockets at once', async () => {
+    const { mod } = await server();
+    const [v6] = await mod.listen(['tls:[::1]:0']);
+    assert.strictEqual(v6.ip, '::1');
+    const client = await h.sipClient(v6.port, { host: '::1', servername: 'server.test' });
+    client.write(h.options(5));
+    await h.waitFor(() => client.messages.length === 1, { what: '200 OK over IPv6' });
+    const entry = mod.connections().find((c) => c.src_ip === '::1');
+    assert.strictEqual(entry.dst_port, v6.port);
+    assert.strictEqual(mod.listening().length, 2);
+    client.end();
+  });
+
+  it("emits 'error' for a failed handshake only to listeners, and 'close' always", async () => {
+    const { mod, port } = await server({ verify_client: 'on' });
+    const errors = [];
+    mod.on('error', (err, c) => errors.push([err.code, c.id]));
+    const closed = nextClose(mod);
+    await h.run('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-tls1_2'], { input: '' });
+    const { c } = await closed;
+    assert.strictEqual(errors.length, 1);
+    assert.strictEqual(errors[0][1], c.id);
+    assert.match(errors[0][0], /^ERR_SSL_/);
+  });
+
   it('frames messages written one byte per TLS record', async () => {
     const { mod, port } = await server({}, { respond: false });
     const got = [];
@@ -395,6 +420,27 @@ ca_list = ${h.cert('ca.pem')}
       assert.strictEqual(info.code, 'ERR_TLS_IDLE_TIMEOUT');
       assert.ok(logger.lines.some((l) => /connection_timeout/.test(l.message)));
       await client.ended;
+    });
+
+    it('fails a send past the write queue and closes a peer that does not read within tcp_send_timeout', async () => {
+      const { mod, port } = await server({ tcp_send_timeout: 1 }, { respond: false });
+      const seen = new Promise((resolve) => mod.once('connection', resolve));
+      const client = await h.sipClient(port);
+      const c = await seen;
+      client.pause();
+      const big = `MESSAGE sip:a@b SIP/2.0\r\nCall-ID: big\r\nContent-Length: 60000\r\n\r\n${'b'.repeat(60000)}`;
+      let full;
+      const closed = nextClose(mod);
+      // The kernel takes a few MB first; then ciphertext stays queued and the queue limit bites.
+      for (let turn = 0; turn < 500 && !full; turn++) {
+        try { c.send(big); } catch (err) { full = err; }
+        await new Promise((r) => setImmediate(r));
+      }
+      assert.ok(full, 'a send failed');
+      assert.strictEqual(full.code, 'ERR_TLS_WRITE_QUEUE_FULL');
+      const { info } = await closed;
+      assert.strictEqual(info.code, 'ERR_TLS_SEND_TIMEOUT');
+      client.destroy();
     });
 
     it('closes a handshake that does not finish within tcp_connect_timeout', async () => {
