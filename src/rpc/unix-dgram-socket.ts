@@ -4,15 +4,7 @@
  * into Node-style `Error`s carrying `code` (ENOENT, EADDRINUSE, EMSGSIZE, …).
  */
 import * as util from 'node:util';
-
-interface NativeUnixDgramSocket {
-  bind(path: string): number;
-  send(data: Buffer, path: string): number;
-  close(): void;
-}
-type NativeCtor = new (onMessage: (data: Buffer, from: string) => void) => NativeUnixDgramSocket;
-
-const addon = require('bindings')('sip_tls') as { UnixDgramSocket: NativeCtor };
+import { UnixDgramSocket as NativeUnixDgramSocket } from '../native';
 
 function systemError(errno: number, syscall: string, path: string): NodeJS.ErrnoException {
   const code = util.getSystemErrorName(errno);
@@ -31,7 +23,7 @@ export class UnixDgramSocket {
 
   /** @param onMessage called once per datagram with its bytes and the sender's bound path ("" if unbound). */
   constructor(onMessage: (data: Buffer, from: string) => void) {
-    this.native = new addon.UnixDgramSocket(onMessage);
+    this.native = new NativeUnixDgramSocket(onMessage);
   }
 
   /** Binds to `path` and starts receiving. @throws the bind error (EADDRINUSE, EACCES, ENAMETOOLONG…). */
