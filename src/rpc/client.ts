@@ -8,7 +8,7 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseRpcEndpoint } from './endpoint';
+import { parseRpc } from '../main-config';
 import { RpcFault } from './errors';
 import type { RpcReply } from './protocol';
 import { UnixDgramSocket } from './unix-dgram-socket';
@@ -101,7 +101,7 @@ export async function callRpcRaw(target: string, method: string, params: unknown
   if (/^https?:\/\//.test(target)) {
     text = await httpCall(new URL(target), body, timeoutMs);
   } else {
-    const endpoint = parseRpcEndpoint(target.startsWith('/') ? `unix:${target}` : target);
+    const endpoint = parseRpc(target.startsWith('/') ? `unix:${target}` : target, process.cwd());
     if (endpoint.kind === 'unix') text = await unixCall(endpoint.path, body, timeoutMs);
     else if (endpoint.kind === 'udp') text = await udpCall(endpoint.ip, endpoint.port, body, timeoutMs);
     else text = await httpCall(new URL(`http://${net.isIPv6(endpoint.ip) ? `[${endpoint.ip}]` : endpoint.ip}:${endpoint.port}/`), body, timeoutMs);

@@ -6,7 +6,10 @@ const os = require('node:os');
 const path = require('node:path');
 const { RpcServer } = require('../../lib/rpc/server');
 const { createMethods } = require('../../lib/rpc/methods');
-const { parseRpcEndpoint, formatRpcEndpoint } = require('../../lib/rpc/endpoint');
+const { formatRpcEndpoint } = require('../../lib/rpc/endpoint');
+const { parseRpc } = require('../../lib/main-config');
+
+const parseRpcEndpoint = (spec) => parseRpc(spec, process.cwd());
 const { callRpc, callRpcRaw } = require('../../lib/rpc/client');
 
 /** A host double whose tls.list can be made as large as a test needs. */
