@@ -58,4 +58,22 @@ describe('rpc over the parameter store', () => {
     assert.throws(() => cfgSet(store, 'tls', 'con_ct_wq_max', 5000000), (e) => e.code === 400 && /con_ct_wq_max/.test(e.message));
     assert.strictEqual(store.get('ct_wq_blk_size'), 4096);
   });
+
+  it('cfg.set_now_int / _string reach every runtime parameter by its cfg name, and refuse its out-of-range values', () => {
+    for (const spec of PARAMS.filter((p) => p.runtime)) {
+      const [group, name] = spec.runtime.split('.');
+      if (spec.type === 'string') {
+        cfgSet(store, group, name, '/etc/sip-tls/other.cfg');
+        assert.strictEqual(cfgGet(store, group, name), '/etc/sip-tls/other.cfg', spec.runtime);
+        continue;
+      }
+      const value = spec.type === 'bool' ? 1 : spec.max;
+      cfgSet(store, group, name, value);
+      assert.strictEqual(cfgGet(store, group, name), value, spec.runtime);
+      if (spec.type === 'int') {
+        assert.throws(() => cfgSet(store, group, name, spec.max + 1), (e) => e.code === 400, spec.runtime);
+        assert.strictEqual(cfgGet(store, group, name), value, `${spec.runtime} unchanged after a refused value`);
+      }
+    }
+  });
 });
