@@ -42,6 +42,8 @@ char* PoolPartialStore::Reserve(size_t capacity, size_t keep) {
     return block_ == nullptr ? nullptr : reinterpret_cast<char*>(block_->Data());
   }
   if (capacity > heap_size_) {
+    // Grow geometrically: a large message arriving in many reads is copied O(n) times in total.
+    if (capacity < heap_size_ * 2) capacity = heap_size_ * 2;
     char* grown = static_cast<char*>(realloc(heap_, capacity));
     if (grown == nullptr) return nullptr;
     if (heap_ == nullptr && block_ != nullptr && keep > 0) memcpy(grown, block_->Data(), keep);
@@ -294,7 +296,7 @@ SendError TlsConnection::Send(const uint8_t* data, size_t len) {
   } else if (outgoing_.Size() + QueuedCiphertext() + len > limits.con_wq_max) {
     return "ERR_TLS_WRITE_QUEUE_FULL";
   }
-  if (!outgoing_.Append(data, len)) return "ERR_TLS_NO_MEMORY";
+  if (!outgoing_.Append(data, len)) return "ERR_TLS_OUT_OF_MEMORY";
   last_activity_ms_ = loop_->NowMs();
   if (waiting) {
     UpdateCtAccounting();
@@ -334,6 +336,7 @@ void TlsConnection::WriteCiphertext() {
   }
   auto* stream = reinterpret_cast<uv_stream_t*>(&tcp_);
   // Most writes are taken whole by the kernel: one writev, no request, nothing kept.
+  loop_->Counters().socket_writes++;
   int written = uv_try_write(stream, bufs, static_cast<unsigned int>(ToUvBufs(spans, count, bufs)));
   if (written == UV_EAGAIN) written = 0;
   if (written < 0) {
@@ -349,6 +352,7 @@ void TlsConnection::WriteCiphertext() {
   // The rest stays in the session's queue (pool blocks do not move) until libuv wrote it.
   write_req_ = new uv_write_t;
   write_req_->data = this;
+  loop_->Counters().socket_writes++;
   write_in_flight_ = SpansTotal(spans, count);
   if (write_blocked_since_ms_ == 0) write_blocked_since_ms_ = loop_->NowMs();
   int result = uv_write(write_req_, stream, bufs, static_cast<unsigned int>(ToUvBufs(spans, count, bufs)),

@@ -324,6 +324,7 @@ class TransportWrap : public Napi::ObjectWrap<TransportWrap> {
     set("failedLowMem2", c.failed_low_mem2);
     set("ctWqBytes", c.ct_wq_bytes);
     set("pingsAnswered", c.pings_answered);
+    set("socketWrites", c.socket_writes);
     set("framingErrors", c.framing_errors);
     set("handshakeFailures", c.handshake_failures);
     set("idleTimeouts", c.idle_timeouts);

@@ -21,9 +21,12 @@ import { matchClient, matchServer } from './matching';
 import { ParamName, ParamStore } from './params';
 import { Endpoint, Profile } from './profile';
 import { LogLevel, StderrLogger, TlsLogger } from './tls-log';
+import { TlsTransportError } from './transport-errors';
 import {
   NativeConnectionState, NativeTlsFacts, NativeTransport, Transport, TransportEvent, TransportStats,
 } from './transport-native';
+
+export { TlsTransportError } from './transport-errors';
 
 /** How a TlsModule is made: a sip-tls.ini, or module parameters by their Kamailio names. */
 export interface TlsModuleOptions {
@@ -57,14 +60,6 @@ export interface CloseInfo {
   code: string;
   /** The peer caused it (EOF, reset, bad handshake, framing error). */
   byPeer: boolean;
-}
-
-/** An error of the transport with a code (`ERR_TLS_CT_WQ_FULL`, `ERR_SSL_…`). */
-export class TlsTransportError extends Error {
-  constructor(readonly code: string, message: string) {
-    super(message);
-    this.name = 'TlsTransportError';
-  }
 }
 
 /** What `event_route[tls:connection-out]` gets: the connection, and `drop()`. */
@@ -198,7 +193,7 @@ const KAMAILIO_STATES: Record<NativeConnectionState['state'], [string, string]> 
 };
 
 /** Codes of failures that are our fault, logged at ERR; the rest is the peer's or the network's. */
-const OUR_FAULTS = new Set(['ERR_TLS_LOW_MEMORY', 'ERR_TLS_NO_MEMORY', 'ERR_TLS_INVALID_STATE', 'ERR_TLS_ACCEPT']);
+const OUR_FAULTS = new Set(['ERR_TLS_LOW_MEMORY', 'ERR_TLS_OUT_OF_MEMORY', 'ERR_TLS_INVALID_STATE', 'ERR_TLS_ACCEPT']);
 
 function localTimestamp(date: Date): string {
   const p = (n: number): string => String(n).padStart(2, '0');
@@ -637,7 +632,7 @@ export class TlsModule extends EventEmitter {
 
 const CLOSED_STATS: TransportStats = {
   opened: 0, accepted: 0, connected: 0, refusedMaxConnections: 0, refusedLowMem1: 0, failedLowMem2: 0, ctWqBytes: 0,
-  pingsAnswered: 0, framingErrors: 0, handshakeFailures: 0, idleTimeouts: 0, handshakeTimeouts: 0, sendTimeouts: 0,
+  pingsAnswered: 0, socketWrites: 0, framingErrors: 0, handshakeFailures: 0, idleTimeouts: 0, handshakeTimeouts: 0, sendTimeouts: 0,
   memoryInUse: 0, memoryAvailable: -1,
 };
 
@@ -646,5 +641,5 @@ const SEND_ERRORS: Record<string, string> = {
   ERR_TLS_WRITE_QUEUE_FULL: 'write queue full (the peer does not read)',
   ERR_TLS_LOW_MEMORY: 'not enough memory (low_mem_threshold2)',
   ERR_TLS_CONNECTION_CLOSED: 'no such open connection',
-  ERR_TLS_NO_MEMORY: 'out of memory',
+  ERR_TLS_OUT_OF_MEMORY: 'out of memory',
 };

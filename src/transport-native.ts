@@ -3,25 +3,8 @@
  * libuv loop, C++) and `SipFramer` (the SIP stream framer on its own). TS checks arguments;
  * the native side trusts them (style.md).
  */
-import { ContextOptions } from './profile';
-
-/** A native SecureContext (one SSL_CTX of one profile); opaque here. */
-export interface SecureContext {
-  readonly __secureContext: never;
-}
-
-/** An error value from the addon (OpenSSL's or ours). */
-export interface NativeErrorValue {
-  code: string;
-  library: string;
-  reason: string;
-  message: string;
-  file?: string;
-  parameter?: string;
-}
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const addon = require('bindings')('sip_tls') as Record<string, unknown>;
+import * as native from './native';
+import type { SecureContext } from './native';
 
 /** A connection event of one loop turn (see native/event_batch.h). */
 export type TransportEvent =
@@ -124,6 +107,8 @@ export interface TransportStats {
   failedLowMem2: number;
   ctWqBytes: number;
   pingsAnswered: number;
+  /** Write syscalls started (uv_try_write, uv_write): sends of one turn share them. */
+  socketWrites: number;
   framingErrors: number;
   handshakeFailures: number;
   idleTimeouts: number;
@@ -177,17 +162,7 @@ export declare class SipFramer {
   readonly pending: { bytes: number; storage: number };
 }
 
-const bound = addon as unknown as {
-  Transport: typeof Transport;
-  SipFramer: typeof SipFramer;
-  SecureContext: abstract new () => SecureContext;
-  createSecureContext(options: ContextOptions): SecureContext | NativeErrorValue;
-};
+// native.ts is the one importer of the addon; it exports everything the addon has.
+const bound = native as unknown as { Transport: typeof Transport; SipFramer: typeof SipFramer };
 export const NativeTransport: typeof Transport = bound.Transport;
 export const NativeSipFramer: typeof SipFramer = bound.SipFramer;
-
-/** Builds one profile's context; an error value names the parameter and file at fault. */
-export function createContext(options: ContextOptions): { context: SecureContext } | { error: NativeErrorValue } {
-  const result = bound.createSecureContext(options);
-  return result instanceof bound.SecureContext ? { context: result } : { error: result as NativeErrorValue };
-}

@@ -51,3 +51,26 @@ describe('sip-tls serve', function () {
     assert.match(r.output, /tls\.cfg:2/);
   });
 });
+
+describe('sip-tls ca', function () {
+  this.timeout(30000);
+
+  it('makes a CA and issues a certificate it verifies, with the names asked for', async () => {
+    const dir = h.tmpDir('ca');
+    let r = await h.run(process.execPath, [CLI, 'ca', 'init', '--dir', dir]);
+    assert.strictEqual(r.code, 0, r.output);
+    r = await h.run(process.execPath, [CLI, 'ca', 'issue', 'proxy1', '--dir', dir, '--dns', 'sip.example.test', '--ip', '127.0.0.1']);
+    assert.strictEqual(r.code, 0, r.output);
+    const v = await h.run('openssl', ['verify', '-CAfile', path.join(dir, 'ca.pem'), path.join(dir, 'proxy1.pem')]);
+    assert.match(v.output, /: OK/);
+    const text = await h.run('openssl', ['x509', '-noout', '-ext', 'subjectAltName', '-in', path.join(dir, 'proxy1.pem')]);
+    assert.match(text.output, /DNS:sip\.example\.test, IP Address:127\.0\.0\.1/);
+    assert.strictEqual(fs.statSync(path.join(dir, 'proxy1.key')).mode & 0o077, 0);
+  });
+
+  it('refuses an unknown command or option with the usage', async () => {
+    const r = await h.run(process.execPath, [CLI, 'ca', 'issue', 'x', '--colour', 'red']);
+    assert.strictEqual(r.code, 2);
+    assert.match(r.output, /unknown option '--colour'[\s\S]*usage:/);
+  });
+});

@@ -108,12 +108,18 @@ describe('TlsModule (loopback)', function () {
     mod.on('message', () => {
       if (lastTurn === null) { batches++; lastTurn = setImmediate(() => { lastTurn = null; }); }
     });
+    const established = new Promise((resolve) => mod.once('connection', resolve));
     const client = await h.sipClient(port);
+    await established; // the server's last handshake flight (TLS 1.3 tickets) is written by then
     let text = '';
     for (let i = 1; i <= 100; i++) text += h.options(i);
+    const writesBefore = mod.info().socketWrites;
     client.write(text);
     await h.waitFor(() => client.messages.length === 100, { what: '100 answers' });
     assert.ok(batches <= 3, `100 messages came in ${batches} loop turns`);
+    // The answers of one turn are packed into records of up to 16 KiB and one writev.
+    const writes = mod.info().socketWrites - writesBefore;
+    assert.ok(writes <= batches, `100 answers took ${writes} write calls`);
     client.end();
   });
 
@@ -159,13 +165,18 @@ describe('TlsModule (loopback)', function () {
 
   describe('verify_client', () => {
     it('on: refuses a client without a certificate', async () => {
-      const { mod, port } = await server({ verify_client: 'on' });
+      const { mod, port, logger } = await server({ verify_client: 'on' });
       const closed = nextClose(mod);
       const r = await h.run('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-CAfile', h.cert('ca.pem'), '-tls1_2'], { input: '' });
       assert.doesNotMatch(r.output, /Verify return code: 0 \(ok\)[\s\S]*SSL-Session[\s\S]*Master-Key: [0-9A-F]{20}/, r.output);
       const { info } = await closed;
       assert.match(info.code, /^ERR_SSL_/);
       assert.match(info.reason, /certificate/i);
+      // The operator's line: peer, profile, what failed and OpenSSL's reason, at INFO (peer's fault).
+      const line = logger.lines.find((l) => /handshake failed/.test(l.message));
+      assert.ok(line, JSON.stringify(logger.lines));
+      assert.strictEqual(line.level, 2);
+      assert.match(line.message, /from 127\.0\.0\.1:\d+ \(profile TLSs<default>\) handshake failed: .*certificate.*\[ERR_SSL_/);
     });
 
     it('on: admits a client with a certificate of the CA', async () => {
