@@ -12,6 +12,7 @@
 #include "secure_context_wrap.h"
 #include "tls_session.h"
 #include "transport_init.h"
+#include "unix_dgram.h"
 
 namespace siptls {
 
@@ -124,6 +125,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitHsmBinding(env, exports);
   InitSipFramer(env, exports);
   InitTransport(env, exports);
+  UnixDgramSocket::Init(env, exports);
   return exports;
 }
 

@@ -28,6 +28,8 @@ export interface LoadedConfig {
   baseDir: string;
   listen: Endpoint[];
   rpc: RpcEndpoint[];
+  /** `rpc_allow_remote` of sip-tls.ini: RPC endpoints may use non-loopback addresses. */
+  rpcAllowRemote: boolean;
   params: ParamStore;
   profiles: ProfileSet;
 }
@@ -39,7 +41,7 @@ export interface LoadedConfig {
 export function loadTlsConfig(file: string): LoadedConfig {
   const main: MainConfig = readMainConfig(file);
   const profiles = buildProfileSet(main.params);
-  return { file, baseDir: main.baseDir, listen: main.listen, rpc: main.rpc, params: main.params, profiles };
+  return { file, baseDir: main.baseDir, listen: main.listen, rpc: main.rpc, rpcAllowRemote: main.rpcAllowRemote, params: main.params, profiles };
 }
 
 /**
@@ -48,7 +50,7 @@ export function loadTlsConfig(file: string): LoadedConfig {
  */
 export function loadConfigFromParams(values: Readonly<Record<string, unknown>>, baseDir = process.cwd()): LoadedConfig {
   const params = storeFrom(values, baseDir);
-  return { file: '', baseDir: params.baseDir, listen: [], rpc: [], params, profiles: buildProfileSet(params) };
+  return { file: '', baseDir: params.baseDir, listen: [], rpc: [], rpcAllowRemote: false, params, profiles: buildProfileSet(params) };
 }
 
 /** A ParamStore from an object; bad parameters become ConfigErrors naming them. */

@@ -105,6 +105,9 @@ ca_list = ca.pem
   if (!fs.existsSync(ini)) {
     fs.writeFileSync(ini, `; Demo sip-tls.ini made by sip-tls serve.
 listen = tls:${listen}
+; JSON-RPC (sip-tls rpc, kamcli): HTTP on loopback and a unix datagram socket beside this file
+rpc[] = http:127.0.0.1:5062
+rpc[] = unix:rpc.sock
 
 [tls]
 config = tls.cfg

@@ -9,7 +9,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import * as ini from 'ini';
 import { ConfigError } from './config-error';
-import { ParamError, ParamStore, closestName } from './params';
+import { ParamError, ParamStore, closestName, parseBoolWord } from './params';
 import { resolveConfigPath } from './paths';
 import { Endpoint } from './profile';
 import { canonicalIp } from './tls-cfg';
@@ -26,11 +26,13 @@ export interface MainConfig {
   baseDir: string;
   listen: Endpoint[];
   rpc: RpcEndpoint[];
+  /** `rpc_allow_remote = yes`: RPC endpoints may use non-loopback addresses. Default no. */
+  rpcAllowRemote: boolean;
   /** Module parameters, validated, file paths resolved. */
   params: ParamStore;
 }
 
-const TOP_LEVEL_KEYS = ['listen', 'rpc'];
+const TOP_LEVEL_KEYS = ['listen', 'rpc', 'rpc_allow_remote'];
 const SECTIONS = ['tls'];
 
 /** Lines where each `section\0key` is written (1-based), to locate errors. */
@@ -112,6 +114,7 @@ export function readMainConfig(file: string): MainConfig {
 
   const listen: Endpoint[] = [];
   const rpc: RpcEndpoint[] = [];
+  let rpcAllowRemote = false;
   let tlsSection: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(data)) {
     const isSection = typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -124,6 +127,12 @@ export function readMainConfig(file: string): MainConfig {
     if (!TOP_LEVEL_KEYS.includes(key)) {
       const hint = closestName(key, TOP_LEVEL_KEYS);
       errors.push(new ConfigError(`unknown key '${key}'${hint ? ` (did you mean '${hint}'?)` : ''}; module parameters go in [tls]`, at('', key)));
+      continue;
+    }
+    if (key === 'rpc_allow_remote') {
+      const allow = typeof value === 'boolean' ? value : parseBoolWord(String(value));
+      if (allow === undefined) errors.push(new ConfigError(`rpc_allow_remote: expected yes or no, got '${String(value)}'`, at('', key)));
+      else rpcAllowRemote = allow;
       continue;
     }
     asList(value).forEach((item, i) => {
@@ -146,7 +155,7 @@ export function readMainConfig(file: string): MainConfig {
     if (err instanceof ParamError) throw new ConfigError(err.message, at('tls', err.parameter));
     throw err;
   }
-  return { file, baseDir, listen, rpc, params };
+  return { file, baseDir, listen, rpc, rpcAllowRemote, params };
 }
 
 function findSectionLine(text: string, name: string): number {

@@ -202,5 +202,19 @@ export declare function loadEngine(id: string, configPath: string): { error?: st
 export declare function setRandEngine(drbg: string, cipher: string, digest: string): { error?: string };
 /** The primary DRBG of the module's library context ('module') or of Node's ('node'). */
 export declare function describeDrbg(which: 'module' | 'node'): { type: string; mechanism: string; strength: number };
+
+/**
+ * A unix-domain datagram socket on Node's loop (native/unix_dgram.cc), for the RPC's unix
+ * endpoint as Kamailio's jsonrpcs serves it. `bind` and `send` return 0 or a negative errno;
+ * `onMessage` gets each datagram and the sender's bound path ("" if unbound), the socket as `this`.
+ * A bound socket stays alive until `close()`.
+ */
+export declare class UnixDgramSocket {
+  constructor(onMessage: (this: UnixDgramSocket, data: Buffer, from: string) => void);
+  bind(path: string): number;
+  send(data: Buffer, path: string): number;
+  close(): void;
+}
+
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 Object.assign(module.exports, require('bindings')('sip_tls'));

@@ -6,6 +6,9 @@
  */
 import * as path from 'node:path';
 import { ensureDemoSetup } from '../demo-certs';
+import { formatRpcEndpoint } from '../rpc/endpoint';
+import { startModuleRpc } from '../rpc/module-host';
+import type { RpcServer } from '../rpc/server';
 import { answer } from '../sip-responder';
 import { LogLevel, StderrLogger } from '../tls-log';
 import { TlsModule, TlsTransportError } from '../tls-module';
@@ -71,15 +74,25 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(`sip-tls serve: ${file} has no 'listen = tls:IP:PORT' line and --listen was not given\n`);
     return 2;
   }
+  let rpc: RpcServer;
+  try {
+    rpc = await startModuleRpc(tls);
+  } catch (err) {
+    await tls.close();
+    throw err;
+  }
   const first = bound[0];
   const host = first.ip.includes(':') ? `[${first.ip}]` : first.ip;
   process.stdout.write(`sip-tls serve: SIP over TLS on ${bound.map((e) => `tls:${e.ip.includes(':') ? `[${e.ip}]` : e.ip}:${e.port}`).join(', ')} (config ${file})\n`);
+  if (rpc.endpoints.length > 0) {
+    process.stdout.write(`sip-tls serve: RPC on ${rpc.endpoints.map(formatRpcEndpoint).join(', ')}\n`);
+  }
   if (demo) {
     process.stdout.write(`Try it:
   openssl s_client -connect ${host}:${first.port} -CAfile ${demo.caCert}
   printf 'OPTIONS sip:${host} SIP/2.0\\r\\nVia: SIP/2.0/TLS 127.0.0.1;branch=z9hG4bK1\\r\\nFrom: <sip:a@b>;tag=1\\r\\nTo: <sip:${host}>\\r\\nCall-ID: 1\\r\\nCSeq: 1 OPTIONS\\r\\nContent-Length: 0\\r\\n\\r\\n' \\
     | openssl s_client -connect ${host}:${first.port} -CAfile ${demo.caCert} -quiet -ign_eof
-  sip-tls rpc tls.list        (when an rpc endpoint is configured in ${demo.ini})
+  sip-tls rpc --table tls.list        (RPC endpoints: rpc lines of ${demo.ini})
 Stop with Ctrl-C.
 `);
   }
@@ -88,7 +101,7 @@ Stop with Ctrl-C.
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
       logger.log(LogLevel.NOTICE, `${signal}: stopping`);
-      tls.close().then(() => resolve(0), () => resolve(1));
+      Promise.all([rpc.close(), tls.close()]).then(() => resolve(0), () => resolve(1));
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
