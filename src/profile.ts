@@ -47,6 +47,11 @@ export interface ProfileSettings {
   serverName: string;
   serverNameMode: 0 | 1 | 2;
   serverId: string;
+  /**
+   * Our opt-in RFC 5922 identity check of the peer certificate (tls.cfg `tls_identity_check`,
+   * module parameter `tls_identity_check`); absent means off.
+   */
+  identityCheck?: boolean;
 }
 
 /** Module-wide settings every native context of a generation is built with. */

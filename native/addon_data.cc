@@ -1,0 +1,45 @@
+// AddonData (see addon_data.h).
+#include "addon_data.h"
+
+#include <openssl/provider.h>
+
+#include "env_data.h"
+#include "mem_bio.h"
+
+namespace siptls {
+
+std::shared_ptr<AddonData> AddonData::Create(const char** error_reason) {
+  std::shared_ptr<AddonData> data(new AddonData());
+  data->libctx_ = OSSL_LIB_CTX_new();
+  if (data->libctx_ == nullptr) {
+    *error_reason = "cannot create the OpenSSL library context";
+    return nullptr;
+  }
+  // Load the default provider explicitly: a library context activates it as a fallback only
+  // while no provider at all is loaded, so an HSM provider loaded first would otherwise leave
+  // no ciphers. See OSSL_PROVIDER(3).
+  data->default_provider_ = OSSL_PROVIDER_load(data->libctx_, "default");
+  if (data->default_provider_ == nullptr) {
+    *error_reason = "cannot load OpenSSL's default provider into the module's library context";
+    return nullptr;
+  }
+  data->bio_method_ = CreateMemBioMethod();
+  if (data->bio_method_ == nullptr) {
+    *error_reason = "cannot create the memory BIO method";
+    return nullptr;
+  }
+  return data;
+}
+
+AddonData::~AddonData() {
+  if (bio_method_ != nullptr) BIO_meth_free(bio_method_);
+  if (default_provider_ != nullptr) OSSL_PROVIDER_unload(default_provider_);
+  if (libctx_ != nullptr) OSSL_LIB_CTX_free(libctx_);
+}
+
+std::shared_ptr<AddonData> AddonData::Get(Napi::Env env) {
+  EnvData* data = GetEnvData(env);
+  return data != nullptr ? data->addon : nullptr;
+}
+
+}  // namespace siptls

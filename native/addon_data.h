@@ -1,0 +1,55 @@
+// State the addon keeps per Node environment (main thread or worker), never in globals.
+//
+// AddonData owns the module's own OpenSSL library context, the memory-BIO method and the buffer
+// pool. It is shared (std::shared_ptr) by every SecureContext and session of the environment, so
+// it outlives all of them even when the environment tears down and finalizers run late.
+#ifndef SIPTLS_ADDON_DATA_H_
+#define SIPTLS_ADDON_DATA_H_
+
+#include <memory>
+
+#include <napi.h>
+#include <openssl/bio.h>
+#include <openssl/crypto.h>
+#include <openssl/types.h>
+
+#include "buffer_pool.h"
+
+namespace siptls {
+
+class AddonData {
+ public:
+  // Creates the library context (with OpenSSL's default provider loaded), the BIO method and the
+  // pool. Returns nullptr (and sets `*error_reason`) if OpenSSL cannot make them.
+  static std::shared_ptr<AddonData> Create(const char** error_reason);
+  ~AddonData();
+  AddonData(const AddonData&) = delete;
+  AddonData& operator=(const AddonData&) = delete;
+
+  // The environment's AddonData (set at module init). Never null after init.
+  static std::shared_ptr<AddonData> Get(Napi::Env env);
+
+  // The module's own OpenSSL library context. Every SSL_CTX is made in it
+  // (SSL_CTX_new_ex(LibCtx(), NULL, TLS_method())), and provider/`rand_engine` work acts on it
+  // only, so Node's own crypto (crypto.randomBytes, node:tls) is never affected.
+  // See OSSL_LIB_CTX(3).
+  OSSL_LIB_CTX* LibCtx() const { return libctx_; }
+
+  // The memory BIO method (see mem_bio.h); made once per environment.
+  const BIO_METHOD* MemBioMethod() const { return bio_method_; }
+
+  // The environment's buffer pool (blocks for BIO queues and write queues).
+  BufferPool& Pool() { return pool_; }
+
+ private:
+  AddonData() = default;
+
+  OSSL_LIB_CTX* libctx_ = nullptr;
+  OSSL_PROVIDER* default_provider_ = nullptr;
+  BIO_METHOD* bio_method_ = nullptr;
+  BufferPool pool_;
+};
+
+}  // namespace siptls
+
+#endif  // SIPTLS_ADDON_DATA_H_

@@ -1,0 +1,123 @@
+// IoLoop: the transport's state on Node's libuv loop. One per Transport object (one per
+// TlsModule). It owns the shared read and clear-text buffers, the listeners and connections,
+// the per-turn event batch and the three loop handles that drive them:
+//   check  after each poll phase: hands the batch to JS (one call), then flushes the sends
+//          JS queued (coalesced per connection);
+//   idle   started only while sends wait, so the poll phase does not block before the check;
+//   sweep  a 1 s timer: idle, handshake and send timeouts of every connection (one timer for
+//          all connections instead of one each).
+#ifndef SIPTLS_IO_LOOP_H_
+#define SIPTLS_IO_LOOP_H_
+
+#include <napi.h>
+#include <uv.h>
+
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "addon_data.h"
+#include "event_batch.h"
+#include "io_limits.h"
+
+namespace siptls {
+
+class TlsConnection;
+class TlsListener;
+
+class IoLoop {
+ public:
+  // Size of the shared buffers: one socket read, and the clear text of one Feed().
+  static constexpr size_t kReadBufferSize = 64 * 1024;
+  static constexpr size_t kPlainBufferSize = 64 * 1024;
+
+  IoLoop(Napi::Env env, uv_loop_t* loop, std::shared_ptr<AddonData> addon, Napi::Function on_events);
+  IoLoop(const IoLoop&) = delete;
+  IoLoop& operator=(const IoLoop&) = delete;
+
+  // Closes every listener and connection (no events are delivered after this) and the loop
+  // handles; the object deletes itself once libuv has closed them all.
+  void Shutdown();
+  bool IsShutDown() const { return shut_down_; }
+
+  uv_loop_t* Loop() const { return loop_; }
+  BufferPool& Pool() { return addon_->Pool(); }
+  EventBatch& Batch() { return batch_; }
+  IoLimits& Limits() { return limits_; }
+  IoCounters& Counters() { return counters_; }
+  uint64_t NowMs() const { return uv_now(loop_); }
+
+  // The one read buffer every socket reads into (uv_alloc_cb). libuv reads one socket at a
+  // time on this thread and the bytes are consumed before the read callback returns.
+  char* ReadBuffer() { return read_buffer_.get(); }
+  uint8_t* PlainBuffer() { return plain_buffer_.get(); }
+
+  uint32_t NextId() { return ++last_id_; }
+  void AddConnection(TlsConnection* connection);
+  void RemoveConnection(uint32_t id);
+  TlsConnection* FindConnection(uint32_t id) const;
+  const std::unordered_map<uint32_t, TlsConnection*>& Connections() const { return connections_; }
+
+  void AddListener(TlsListener* listener);
+  void RemoveListener(uint32_t id);
+  TlsListener* FindListener(uint32_t id) const;
+
+  // A connection has clear text (or a pong) to encrypt: flush it in this turn's check phase.
+  void MarkDirty(TlsConnection* connection);
+  // Something was added to the batch: make sure the check phase runs without blocking first.
+  void WakeUp();
+
+  // Handles libuv still has open for this loop (listeners, connections, own handles).
+  void HandleOpened() { open_handles_++; }
+  void HandleClosed();
+
+  // Bytes the module uses now: pool blocks in use, the event batch, partial messages held
+  // outside the pool, and an estimate per connection (see kConnectionEstimate).
+  size_t MemoryInUse() const;
+  // memory_budget - MemoryInUse(), or SIZE_MAX without a budget.
+  size_t MemoryAvailable() const;
+  // Low-memory checks (kamailio-behaviour.md §5); each refusal is counted.
+  bool BelowThreshold1();
+  bool BelowThreshold2();
+  void AddPartialBytes(ptrdiff_t delta) { partial_bytes_ += delta; }
+
+  // Estimated memory of one connection besides pool blocks: our object and libuv handle plus
+  // OpenSSL's SSL with released buffers. Measured with smaps at 10k idle connections (README).
+  static constexpr size_t kConnectionEstimate = 8 * 1024;
+
+ private:
+  ~IoLoop();
+  static void OnCheck(uv_check_t* handle);
+  static void OnIdle(uv_idle_t* handle);
+  static void OnSweep(uv_timer_t* handle);
+  static void OnOwnHandleClosed(uv_handle_t* handle);
+  void Deliver();
+  void FlushDirty();
+
+  Napi::Env env_;
+  uv_loop_t* loop_;
+  std::shared_ptr<AddonData> addon_;
+  Napi::FunctionReference on_events_;
+  std::unique_ptr<char[]> read_buffer_;
+  std::unique_ptr<uint8_t[]> plain_buffer_;
+  EventBatch batch_;
+  IoLimits limits_;
+  IoCounters counters_;
+  std::unordered_map<uint32_t, TlsConnection*> connections_;
+  std::unordered_map<uint32_t, TlsListener*> listeners_;
+  std::vector<uint32_t> dirty_;
+  uv_check_t check_;
+  uv_idle_t idle_;
+  uv_timer_t sweep_;
+  bool idle_active_ = false;
+  bool delivering_ = false;
+  bool shut_down_ = false;
+  uint32_t last_id_ = 0;
+  size_t open_handles_ = 0;
+  ptrdiff_t partial_bytes_ = 0;
+};
+
+}  // namespace siptls
+
+#endif  // SIPTLS_IO_LOOP_H_

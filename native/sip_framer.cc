@@ -1,0 +1,220 @@
+// SIP stream framing; see sip_framer.h.
+#include "sip_framer.h"
+
+#include <cstring>
+#include <limits>
+
+namespace siptls {
+
+namespace {
+
+constexpr size_t kFail = std::numeric_limits<size_t>::max();
+constexpr char kPing[] = "\r\n\r\n";
+// Content-Length values above this are certainly too large; it keeps the arithmetic in range.
+constexpr uint64_t kContentLengthCap = uint64_t{1} << 40;
+
+bool IsFoldWhitespace(char c) { return c == ' ' || c == '\t'; }
+
+char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+
+bool NameEquals(const char* name, size_t len, const char* lower_name) {
+  size_t i = 0;
+  for (; i < len && lower_name[i] != '\0'; i++) {
+    if (Lower(name[i]) != lower_name[i]) return false;
+  }
+  return i == len && lower_name[i] == '\0';
+}
+
+// End of the line starting at `from` (index of its '\r'), or `len` if the block ends first.
+size_t LineEnd(const char* text, size_t from, size_t len) {
+  for (size_t i = from; i + 1 < len; i++) {
+    if (text[i] == '\r' && text[i + 1] == '\n') return i;
+  }
+  return len;
+}
+
+// Parses the value of one logical (possibly folded) header: digits between optional
+// whitespace, where the folding CRLFs count as whitespace.
+FrameError ParseLengthValue(const char* value, size_t len, uint64_t* out) {
+  size_t i = 0;
+  auto skip_space = [&]() {
+    while (i < len && (IsFoldWhitespace(value[i]) || value[i] == '\r' || value[i] == '\n')) i++;
+  };
+  skip_space();
+  uint64_t number = 0;
+  size_t digits = 0;
+  while (i < len && value[i] >= '0' && value[i] <= '9') {
+    if (number < kContentLengthCap) number = number * 10 + static_cast<uint64_t>(value[i] - '0');
+    i++;
+    digits++;
+  }
+  skip_space();
+  if (digits == 0 || i != len) return FrameError::kBadContentLength;
+  *out = number;
+  return FrameError::kNone;
+}
+
+}  // namespace
+
+const char* FrameErrorText(FrameError error) {
+  switch (error) {
+    case FrameError::kNone: return "no error";
+    case FrameError::kTooLarge: return "message larger than max_message_size";
+    case FrameError::kNoContentLength: return "message without Content-Length (RFC 3261 18.3)";
+    case FrameError::kBadContentLength: return "invalid Content-Length";
+    case FrameError::kBadStartLine: return "bytes that do not start a SIP message";
+    case FrameError::kNoMemory: return "no memory for a partial message";
+  }
+  return "unknown framing error";
+}
+
+FrameError ParseContentLength(const char* headers, size_t len, uint64_t* length) {
+  bool found = false;
+  uint64_t value = 0;
+  // The first line is the start line; headers follow it.
+  size_t pos = LineEnd(headers, 0, len);
+  pos = pos + 2 > len ? len : pos + 2;
+  while (pos < len) {
+    size_t start = pos;
+    size_t end = LineEnd(headers, pos, len);
+    // Folded continuation lines (RFC 3261 §7.3.1) belong to this header.
+    while (end + 2 < len && IsFoldWhitespace(headers[end + 2])) end = LineEnd(headers, end + 2, len);
+    pos = end + 2 > len ? len : end + 2;
+    const char* colon = static_cast<const char*>(memchr(headers + start, ':', end - start));
+    if (colon == nullptr) continue;
+    size_t name_len = static_cast<size_t>(colon - (headers + start));
+    while (name_len > 0 && IsFoldWhitespace(headers[start + name_len - 1])) name_len--;
+    const char* name = headers + start;
+    if (!NameEquals(name, name_len, "content-length") && !NameEquals(name, name_len, "l")) continue;
+    uint64_t this_value = 0;
+    const char* value_start = colon + 1;
+    FrameError error = ParseLengthValue(value_start, static_cast<size_t>(headers + end - value_start),
+                                        &this_value);
+    if (error != FrameError::kNone) return error;
+    if (found && this_value != value) return FrameError::kBadContentLength;
+    found = true;
+    value = this_value;
+  }
+  if (!found) return FrameError::kNoContentLength;
+  *length = value;
+  return FrameError::kNone;
+}
+
+bool SipFramer::Fail(FrameError error) {
+  error_ = error;
+  if (pending_ != nullptr) store_->Release();
+  pending_ = nullptr;
+  pending_len_ = 0;
+  known_total_ = 0;
+  return false;
+}
+
+bool SipFramer::Keep(const char* data, size_t len) {
+  size_t capacity = pending_len_ + len;
+  if (known_total_ > capacity) capacity = known_total_;
+  char* storage = store_->Reserve(capacity, pending_len_);
+  if (storage == nullptr) return Fail(FrameError::kNoMemory);
+  pending_ = storage;
+  memcpy(pending_ + pending_len_, data, len);
+  pending_len_ += len;
+  return true;
+}
+
+size_t SipFramer::MessageSize(const char* data, size_t len) {
+  known_total_ = 0;
+  char first = data[0];
+  if (!((first >= 'A' && first <= 'Z') || (first >= 'a' && first <= 'z'))) {
+    Fail(FrameError::kBadStartLine);
+    return kFail;
+  }
+  size_t search = len < max_message_size_ + 4 ? len : max_message_size_ + 4;
+  const char* blank = static_cast<const char*>(memmem(data, search, kPing, 4));
+  if (blank == nullptr) {
+    if (len > max_message_size_) {
+      Fail(FrameError::kTooLarge);
+      return kFail;
+    }
+    return 0;
+  }
+  size_t header_len = static_cast<size_t>(blank - data);
+  uint64_t body_len = 0;
+  FrameError error = ParseContentLength(data, header_len, &body_len);
+  if (error != FrameError::kNone) {
+    Fail(error);
+    return kFail;
+  }
+  uint64_t total = header_len + 4 + body_len;
+  if (total > max_message_size_) {
+    Fail(FrameError::kTooLarge);
+    return kFail;
+  }
+  known_total_ = static_cast<size_t>(total);
+  return len >= known_total_ ? known_total_ : 0;
+}
+
+size_t SipFramer::FrameFrom(const char* data, size_t len, FrameSink* sink) {
+  size_t pos = 0;
+  while (pos < len) {
+    char c = data[pos];
+    if (c == '\r' || c == '\n') {
+      // Keep-alive bytes between messages: "\r\n\r\n" is a ping, a lone CRLF a pong (ignored).
+      // The run is tracked across reads, so a ping split over two records is still answered.
+      if (c == kPing[crlf_run_]) {
+        pos++;
+        if (++crlf_run_ == 4) {
+          crlf_run_ = 0;
+          sink->OnPing();
+        }
+        continue;
+      }
+      crlf_run_ = 0;
+      pos++;
+      continue;
+    }
+    crlf_run_ = 0;
+    size_t size = MessageSize(data + pos, len - pos);
+    if (size == kFail) return kFail;
+    if (size == 0) break;
+    sink->OnMessage(data + pos, size);
+    pos += size;
+    known_total_ = 0;
+  }
+  return pos;
+}
+
+bool SipFramer::Feed(const char* data, size_t len, FrameSink* sink) {
+  if (error_ != FrameError::kNone) return false;
+  if (pending_len_ > 0 && known_total_ > 0) {
+    // The header block is known: copy just what completes the message, then frame in place.
+    size_t need = known_total_ - pending_len_;
+    size_t take = len < need ? len : need;
+    if (!Keep(data, take)) return false;
+    if (pending_len_ < known_total_) return true;
+    sink->OnMessage(pending_, pending_len_);
+    store_->Release();
+    pending_ = nullptr;
+    pending_len_ = 0;
+    known_total_ = 0;
+    data += take;
+    len -= take;
+  } else if (pending_len_ > 0) {
+    // Headers still incomplete: join the bytes and look again.
+    if (!Keep(data, len)) return false;
+    size_t consumed = FrameFrom(pending_, pending_len_, sink);
+    if (consumed == kFail) return false;
+    pending_len_ -= consumed;
+    if (pending_len_ == 0) {
+      store_->Release();
+      pending_ = nullptr;
+    } else if (consumed > 0) {
+      memmove(pending_, pending_ + consumed, pending_len_);
+    }
+    return true;
+  }
+  size_t consumed = FrameFrom(data, len, sink);
+  if (consumed == kFail) return false;
+  if (consumed < len) return Keep(data + consumed, len - consumed);
+  return true;
+}
+
+}  // namespace siptls

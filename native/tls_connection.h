@@ -1,0 +1,141 @@
+// TlsConnection: one TLS connection on the libuv loop: a uv_tcp_t, the session core, the SIP
+// framer and the write path. Accepted by a TlsListener or opened by Connect().
+//
+// Memory per idle connection is what this object holds plus OpenSSL's SSL: the shared read and
+// clear-text buffers belong to the IoLoop, and the queues below hold pool blocks only while
+// they carry bytes (a partial message, clear text waiting, ciphertext the kernel has not taken).
+#ifndef SIPTLS_TLS_CONNECTION_H_
+#define SIPTLS_TLS_CONNECTION_H_
+
+#include <uv.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "buffer_pool.h"
+#include "secure_context.h"
+#include "sip_framer.h"
+#include "tls_session_core.h"
+
+namespace siptls {
+
+class IoLoop;
+
+// Partial-message storage from the buffer pool (one block), or the heap for a message larger
+// than a block (up to max_message_size). Released as soon as the message is complete.
+class PoolPartialStore : public PartialStore {
+ public:
+  explicit PoolPartialStore(IoLoop* loop) : loop_(loop) {}
+  ~PoolPartialStore() override { Release(); }
+  char* Reserve(size_t capacity, size_t keep) override;
+  void Release() override;
+
+ private:
+  IoLoop* loop_;
+  BufferBlock* block_ = nullptr;
+  char* heap_ = nullptr;
+  size_t heap_size_ = 0;
+};
+
+enum class ConnState : uint8_t {
+  kConnecting,   // outbound TCP connect pending
+  kHandshake,    // TLS handshake running (tls_accept / tls_connect)
+  kSniWait,      // server paused at ClientHello until JS picks the context
+  kEstablished,
+  kClosing,      // closed; waiting for libuv to release the handle
+};
+
+// Outcome of Send(): nullptr on success, else an ERR_TLS_* code.
+using SendError = const char*;
+
+class TlsConnection : private FrameSink {
+ public:
+  // Accepts one pending connection of `server`. Returns nullptr (and closes what it made) when
+  // the session cannot be created; the caller counts it.
+  static TlsConnection* Accept(IoLoop* loop, uv_stream_t* server, uint32_t listener_id,
+                               std::shared_ptr<SecureContext> context, uint32_t generation,
+                               bool pause_on_sni, TlsError* error);
+  // Starts an outbound connection to `addr`. With `hold`, decrypted data flows but nothing is
+  // sent after the handshake until Release() (the connection-out event decides).
+  static TlsConnection* Connect(IoLoop* loop, const sockaddr* addr,
+                                std::shared_ptr<SecureContext> context, uint32_t generation,
+                                const std::string& server_name, bool hold, TlsError* error);
+
+  uint32_t Id() const { return id_; }
+  ConnState State() const { return state_; }
+  bool Outbound() const { return outbound_; }
+  uint32_t Generation() const { return generation_; }
+  uint64_t CreatedMs() const { return created_ms_; }
+  uint64_t LastActivityMs() const { return last_activity_ms_; }
+  // Clear text queued (waiting for the handshake or for this turn's flush), bytes.
+  size_t QueuedCleartext() const { return outgoing_.Size(); }
+  // Ciphertext the kernel has not taken yet, bytes.
+  size_t QueuedCiphertext() const;
+  // Kamailio tls.list flags: 1 WR_WANTS_RD (clear text waits for the handshake), 2 HANDSHAKED.
+  uint32_t Flags() const;
+
+  // Queues clear text for the peer; it is encrypted and written in this turn's flush.
+  SendError Send(const uint8_t* data, size_t len);
+  // After a kSni event: switch to `context` (may be null: keep the current one) and go on.
+  bool ResumeHandshake(std::shared_ptr<SecureContext> context, TlsError* error);
+  // connection-out decided: let queued data go (Release) or drop the connection (Drop).
+  void Release();
+  void Drop();
+  // Closes now; `reason` and `code` go to the close event. A close we start sends
+  // close_notify first when send_close_notify is on.
+  void Close(const std::string& reason, const char* code, bool by_peer);
+
+  // Encrypts the queued clear text (packed into <=16 KiB records) and writes the ciphertext.
+  void Flush();
+  // Applies the timeouts at `now_ms`; closes the connection when one has passed.
+  void Sweep(uint64_t now_ms);
+  bool dirty = false;
+
+ private:
+  TlsConnection(IoLoop* loop, uint32_t generation, bool outbound);
+  ~TlsConnection();
+
+  static void OnAlloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);
+  static void OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
+  static void OnConnect(uv_connect_t* req, int status);
+  static void OnWrite(uv_write_t* req, int status);
+  static void OnClosed(uv_handle_t* handle);
+
+  bool StartSession(std::shared_ptr<SecureContext> context, bool server,
+                    const std::string& server_name, bool pause_on_sni, TlsError* error);
+  // Closes the handle of a connection that never reached JS (no event).
+  void Discard();
+  void QueueOpenEvent(uint32_t listener_id);
+  // Runs one session step's result: clear text to the framer, ciphertext to the socket,
+  // handshake completion, SNI pause, errors and close_notify.
+  void HandleStatus(uint32_t status, size_t plain_len);
+  void Drive(const uint8_t* in, size_t len);
+  void OnHandshakeDone();
+  void WriteCiphertext();
+  void UpdateCtAccounting();
+  void OnMessage(const char* data, size_t len) override;
+  void OnPing() override;
+
+  uv_tcp_t tcp_;
+  IoLoop* loop_;
+  uint32_t id_;
+  uint32_t generation_;
+  std::unique_ptr<TlsSessionCore> session_;
+  PoolPartialStore partial_;
+  SipFramer framer_;
+  BlockQueue outgoing_;          // clear text to encrypt at the next flush
+  uv_write_t* write_req_ = nullptr;
+  size_t write_in_flight_ = 0;   // ciphertext bytes handed to uv_write
+  uint64_t created_ms_;
+  uint64_t last_activity_ms_;
+  uint64_t write_blocked_since_ms_ = 0;
+  size_t ct_accounted_ = 0;      // this connection's share of the ct_wq_max total
+  ConnState state_;
+  bool outbound_;
+  bool hold_ = false;            // outbound: wait for Release() before sending
+};
+
+}  // namespace siptls
+
+#endif  // SIPTLS_TLS_CONNECTION_H_

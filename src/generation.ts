@@ -1,0 +1,56 @@
+/**
+ * A generation: one ProfileSet and a native SecureContext for each of its profiles, built
+ * completely before it is used. Connections keep the generation they started with; a reload
+ * builds a new one and swaps it in (kamailio-behaviour.md §8, without Kamailio's leak: a
+ * generation is dropped when it is no longer current and its last connection has closed).
+ */
+import { ConfigError, contextOptionsFor } from './config';
+import { SecureContext, createContext } from './transport-native';
+import { ParamStore } from './params';
+import { Profile, ProfileSet } from './profile';
+
+export class Generation {
+  /** Connections that started with this generation and are still open. */
+  connections = 0;
+  /** When it was built (ms since the epoch). */
+  readonly createdAt = Date.now();
+
+  private constructor(
+    /** 1 for the first generation, then +1 per successful reload. */
+    readonly number: number,
+    readonly profiles: ProfileSet,
+    private readonly contexts: Map<Profile, SecureContext>,
+  ) {}
+
+  /**
+   * Builds the contexts of every profile of `profiles`.
+   * @throws ConfigError naming the first profile (file:line) whose context fails to build.
+   */
+  static build(number: number, profiles: ProfileSet, params: ParamStore): Generation {
+    const contexts = new Map<Profile, SecureContext>();
+    const all = [...profiles.server, ...profiles.client, profiles.serverDefault, profiles.clientDefault];
+    for (const profile of all) {
+      if (contexts.has(profile)) continue;
+      const result = createContext(contextOptionsFor(profile, params));
+      if ('error' in result) {
+        throw new ConfigError(`[${profile.section}]: ${result.error.message}`, {
+          file: profile.file || undefined, line: profile.line || undefined, parameter: result.error.parameter || undefined,
+        });
+      }
+      contexts.set(profile, result.context);
+    }
+    return new Generation(number, profiles, contexts);
+  }
+
+  /** The native context of one of this generation's profiles. */
+  context(profile: Profile): SecureContext {
+    const context = this.contexts.get(profile);
+    if (!context) throw new Error(`profile [${profile.section}] is not part of generation ${this.number}`);
+    return context;
+  }
+
+  /** Whether a ClientHello's SNI can change the profile: some server profile has a server_name. */
+  get sniMatters(): boolean {
+    return [...this.profiles.server, this.profiles.serverDefault].some((p) => p.settings.serverName !== '' || p.address.kind === 'any');
+  }
+}

@@ -1,0 +1,193 @@
+/**
+ * The transport's part of the addon: `Transport` (listen sockets and connections on Node's
+ * libuv loop, C++) and `SipFramer` (the SIP stream framer on its own). TS checks arguments;
+ * the native side trusts them (style.md).
+ */
+import { ContextOptions } from './profile';
+
+/** A native SecureContext (one SSL_CTX of one profile); opaque here. */
+export interface SecureContext {
+  readonly __secureContext: never;
+}
+
+/** An error value from the addon (OpenSSL's or ours). */
+export interface NativeErrorValue {
+  code: string;
+  library: string;
+  reason: string;
+  message: string;
+  file?: string;
+  parameter?: string;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const addon = require('bindings')('sip_tls') as Record<string, unknown>;
+
+/** A connection event of one loop turn (see native/event_batch.h). */
+export type TransportEvent =
+  | { type: 'open'; id: number; outbound: boolean; listener: number; generation: number;
+      localIp: string; localPort: number; remoteIp: string; remotePort: number }
+  | { type: 'sni'; id: number; serverName: string }
+  | { type: 'secure'; id: number; facts: NativeTlsFacts }
+  | { type: 'close'; id: number; reason: string; code: string; byPeer: boolean };
+
+/** Distinguished name fields of a certificate (the guide's `@tls.peer.subject.*`). */
+export interface NameFacts {
+  line: string; cn: string; l: string; c: string; st: string; o: string; ou: string; uid: string;
+}
+
+/** The peer certificate of an established connection. */
+export interface PeerCertificateFacts {
+  subject: NameFacts;
+  issuer: NameFacts;
+  sanEmail: string[];
+  sanDns: string[];
+  sanUri: string[];
+  sanIp: string[];
+  /** Decimal. */
+  serial: string;
+  notBefore: string;
+  notAfter: string;
+  version: number;
+  pem: string;
+}
+
+/** TLS facts delivered once per connection, when its handshake completes. */
+export interface NativeTlsFacts {
+  version: string;
+  cipher: string;
+  cipherBits: number;
+  /** `SSL_CIPHER_description()`, as tls.list shows it (ends in "\n"). */
+  description: string;
+  /** SNI received (server side) or sent (client side); '' if none. */
+  serverName: string;
+  verifyResult: number;
+  verifyError: string;
+  peerCertificate: boolean;
+  peerVerified: boolean;
+  peerRevoked: boolean;
+  peerExpired: boolean;
+  peerSelfSigned: boolean;
+  peer: PeerCertificateFacts | null;
+}
+
+/** Limits of the native transport; any subset may be given (see native/io_limits.h). */
+export interface TransportLimits {
+  /** `tls_max_connections`; below 0 unlimited. */
+  maxConnections?: number;
+  /** `connection_timeout` in ms; below 0 never. */
+  idleTimeoutMs?: number;
+  /** `tcp_connect_timeout` in ms: TCP connect plus TLS handshake. */
+  connectTimeoutMs?: number;
+  /** `tcp_send_timeout` in ms. */
+  sendTimeoutMs?: number;
+  /** `con_ct_wq_max`, bytes. */
+  conCtWqMax?: number;
+  /** `ct_wq_max`, bytes. */
+  ctWqMax?: number;
+  /** `ct_wq_blk_size`, bytes. */
+  ctWqBlkSize?: number;
+  /** Established connection's write queue (clear + cipher text), bytes. */
+  conWqMax?: number;
+  /** `max_message_size`, bytes. */
+  maxMessageSize?: number;
+  sendCloseNotify?: boolean;
+  /** Bytes; 0 no budget (no low-memory checks). */
+  memoryBudget?: number;
+  /** Bytes; 0 off. */
+  lowMemThreshold1?: number;
+  /** Bytes; 0 off. */
+  lowMemThreshold2?: number;
+}
+
+/** Live per-connection facts (`Transport#list()`). */
+export interface NativeConnectionState {
+  id: number;
+  state: 'connecting' | 'handshake' | 'sni' | 'established' | 'closing';
+  outbound: boolean;
+  generation: number;
+  ageMs: number;
+  idleMs: number;
+  ctWqSize: number;
+  cipherQueued: number;
+  /** Kamailio tls.list flags: 1 WR_WANTS_RD, 2 HANDSHAKED. */
+  flags: number;
+}
+
+/** Counters of the native transport (`Transport#stats()`). */
+export interface TransportStats {
+  opened: number;
+  accepted: number;
+  connected: number;
+  refusedMaxConnections: number;
+  refusedLowMem1: number;
+  failedLowMem2: number;
+  ctWqBytes: number;
+  pingsAnswered: number;
+  framingErrors: number;
+  handshakeFailures: number;
+  idleTimeouts: number;
+  handshakeTimeouts: number;
+  sendTimeouts: number;
+  /** Bytes. */
+  memoryInUse: number;
+  /** Bytes; -1 without a budget. */
+  memoryAvailable: number;
+}
+
+export interface NativeError {
+  code: string;
+  message: string;
+}
+
+/** One IoLoop: listeners and connections on Node's libuv loop. */
+export declare class Transport {
+  /**
+   * @param onEvents called at most once per loop turn with the turn's connection events and
+   *   SIP messages: `bytes` holds them back to back, `index` has an [id, offset, length]
+   *   triple per message. `bytes` is a fresh Buffer each turn.
+   */
+  constructor(onEvents: (events: TransportEvent[], bytes: Buffer, index: Uint32Array) => void);
+  setLimits(limits: TransportLimits): void;
+  listen(ip: string, port: number, context: SecureContext, generation: number, pauseOnSni: boolean,
+    backlog?: number): { id: number; ip: string; port: number } | { error: NativeError };
+  setListenerContext(id: number, context: SecureContext, generation: number, pauseOnSni: boolean): boolean;
+  closeListener(id: number): boolean;
+  /** `hold`: send nothing after the handshake until release() (connection-out). */
+  connect(ip: string, port: number, context: SecureContext, generation: number, serverName: string,
+    hold: boolean): { id: number } | { error: NativeError };
+  /** After an 'sni' event: switch to `context` (null keeps the current one) and go on. */
+  resume(id: number, context: SecureContext | null): undefined | { error: NativeError };
+  /** Queues a message; undefined on success, else an ERR_TLS_* code. */
+  send(id: number, data: Buffer): string | undefined;
+  release(id: number): boolean;
+  drop(id: number): boolean;
+  close(id: number, reason?: string): boolean;
+  list(): NativeConnectionState[];
+  stats(): TransportStats;
+  /** Closes every listener and connection; no event is delivered afterwards. */
+  shutdown(): void;
+}
+
+/** The SIP framer alone, over a stream the caller carries. */
+export declare class SipFramer {
+  /** @param maxMessageSize bytes (default 65536). */
+  constructor(maxMessageSize?: number);
+  feed(chunk: Buffer): { messages: Buffer[]; pings: number; error: string | null };
+  readonly pending: { bytes: number; storage: number };
+}
+
+const bound = addon as unknown as {
+  Transport: typeof Transport;
+  SipFramer: typeof SipFramer;
+  SecureContext: abstract new () => SecureContext;
+  createSecureContext(options: ContextOptions): SecureContext | NativeErrorValue;
+};
+export const NativeTransport: typeof Transport = bound.Transport;
+export const NativeSipFramer: typeof SipFramer = bound.SipFramer;
+
+/** Builds one profile's context; an error value names the parameter and file at fault. */
+export function createContext(options: ContextOptions): { context: SecureContext } | { error: NativeErrorValue } {
+  const result = bound.createSecureContext(options);
+  return result instanceof bound.SecureContext ? { context: result } : { error: result as NativeErrorValue };
+}
