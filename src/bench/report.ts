@@ -73,7 +73,7 @@ export function markdownTables(results: BenchResults): string {
   const parts = [figureTable(results), '', ratioTable(results)];
   if (results.checks.length) {
     parts.push('| sip-tls check | value | met |', '|---|---:|:---:|');
-    for (const c of results.checks) parts.push(`| ${c.check} | ${typeof c.value === 'number' ? num(c.value) : c.value} | ${c.met ? 'yes' : 'no'} |`);
+    for (const c of results.checks) parts.push(`| ${c.check} | ${typeof c.value === 'number' ? num(c.value, c.value < 10 ? 2 : 0) : c.value} | ${c.met ? 'yes' : 'no'} |`);
     parts.push('');
   }
   return parts.join('\n');
