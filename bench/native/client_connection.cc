@@ -10,8 +10,6 @@
 
 #include <cstring>
 
-#include "sip_options.h"
-
 namespace siptls {
 
 namespace {
@@ -24,8 +22,7 @@ ClientConnection::~ClientConnection() { Abort(); }
 bool ClientConnection::Start(const Target& target, SSL_CTX* context, int epoll_fd, uint64_t epoll_tag,
                              uint64_t now) {
   Abort();
-  target_ = &target;
-  id_ = next_connection_id++;
+  requests_ = std::make_unique<OptionsRequestTemplate>(target.host, target.port, next_connection_id++);
   next_sequence_ = 1;
   started_at_ = now;
   handshake_done_at_ = 0;
@@ -53,8 +50,12 @@ bool ClientConnection::Start(const Target& target, SSL_CTX* context, int epoll_f
   }
   if (!target.server_name.empty()) SSL_set_tlsext_host_name(ssl_, target.server_name.c_str());
   SSL_set_connect_state(ssl_);
+  epoll_fd_ = epoll_fd;
+  epoll_tag_ = epoll_tag;
+  interest_ = EPOLLIN | EPOLLOUT;
+  handshake_wants_write_ = false;
   epoll_event event{};
-  event.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+  event.events = interest_;
   event.data.u64 = epoll_tag;
   if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd_, &event) != 0) {
     Fail(std::string("epoll_ctl: ") + strerror(errno));
@@ -88,7 +89,10 @@ void ClientConnection::Drive(uint32_t events, uint64_t now, DriveProgress* progr
       int ssl_error = SSL_get_error(ssl_, result);
       if (ssl_error != SSL_ERROR_WANT_READ && ssl_error != SSL_ERROR_WANT_WRITE) {
         FailWithSslError("handshake", "handshake", ssl_error);
+        return;
       }
+      handshake_wants_write_ = ssl_error == SSL_ERROR_WANT_WRITE;
+      UpdateInterest();
       return;
     }
     handshake_done_at_ = now;
@@ -100,6 +104,19 @@ void ClientConnection::Drive(uint32_t events, uint64_t now, DriveProgress* progr
   ReadAvailable(now, progress, latency);
 }
 
+void ClientConnection::UpdateInterest() {
+  if (fd_ < 0) return;
+  bool wants_write = state_ == State::kConnecting ||
+                     (state_ == State::kHandshaking && handshake_wants_write_) ||
+                     (state_ == State::kReady && out_offset_ < out_.size());
+  uint32_t interest = EPOLLIN | (wants_write ? EPOLLOUT : 0u);
+  if (interest == interest_) return;
+  epoll_event event{};
+  event.events = interest;
+  event.data.u64 = epoll_tag_;
+  if (epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd_, &event) == 0) interest_ = interest;
+}
+
 void ClientConnection::ReadAvailable(uint64_t now, DriveProgress* progress, LatencyHistogram* latency) {
   char chunk[kReadChunk];
   for (;;) {
@@ -107,7 +124,11 @@ void ClientConnection::ReadAvailable(uint64_t now, DriveProgress* progress, Late
     int result = SSL_read(ssl_, chunk, sizeof(chunk));
     if (result > 0) {
       in_.append(chunk, static_cast<size_t>(result));
-      continue;
+      // With read-ahead one read() takes every record that has arrived; stop once they are
+      // all decrypted instead of paying another read() for EAGAIN (epoll is level-triggered,
+      // so anything that arrives later wakes us again).
+      if (SSL_has_pending(ssl_)) continue;
+      break;
     }
     int ssl_error = SSL_get_error(ssl_, result);
     if (ssl_error == SSL_ERROR_WANT_READ || ssl_error == SSL_ERROR_WANT_WRITE) break;
@@ -147,7 +168,7 @@ void ClientConnection::ReadAvailable(uint64_t now, DriveProgress* progress, Late
 
 void ClientConnection::QueueRequests(int count, uint64_t now) {
   for (int i = 0; i < count; i++) {
-    AppendOptionsRequest(&out_, target_->host, target_->port, id_, next_sequence_++);
+    requests_->AppendTo(&out_, next_sequence_++);
     sent_at_.push_back(now);
   }
 }
@@ -165,12 +186,16 @@ bool ClientConnection::Flush() {
       continue;
     }
     int ssl_error = SSL_get_error(ssl_, result);
-    if (ssl_error == SSL_ERROR_WANT_WRITE || ssl_error == SSL_ERROR_WANT_READ) return true;
+    if (ssl_error == SSL_ERROR_WANT_WRITE || ssl_error == SSL_ERROR_WANT_READ) {
+      UpdateInterest();
+      return true;
+    }
     FailWithSslError("io", "write", ssl_error);
     return false;
   }
   out_.clear();
   out_offset_ = 0;
+  UpdateInterest();
   return true;
 }
 
@@ -208,6 +233,7 @@ void ClientConnection::Abort() {
     close(fd_);  // also removes it from the epoll set
     fd_ = -1;
   }
+  interest_ = 0;
   out_.clear();
   out_offset_ = 0;
   in_.clear();

@@ -1,6 +1,7 @@
 // One client TLS connection of the load generator: non-blocking TCP connect, TLS client
 // handshake over the socket, SIP OPTIONS requests out and responses in. Owned by one run
-// thread; driven by edge-triggered epoll events.
+// thread; driven by level-triggered epoll events, asking for writability only while it has
+// something to write.
 #ifndef SIPTLS_BENCH_CLIENT_CONNECTION_H_
 #define SIPTLS_BENCH_CLIENT_CONNECTION_H_
 
@@ -9,9 +10,11 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <string>
 
 #include "latency_histogram.h"
+#include "sip_options.h"
 
 namespace siptls {
 
@@ -41,7 +44,7 @@ class ClientConnection {
   ClientConnection(const ClientConnection&) = delete;
   ClientConnection& operator=(const ClientConnection&) = delete;
 
-  // Opens a socket, starts connecting and registers it with `epoll_fd` (edge-triggered) under
+  // Opens a socket, starts connecting and registers it with `epoll_fd` under
   // `epoll_tag`. Returns false, in state kFailed with error(), when that fails at once.
   bool Start(const Target& target, SSL_CTX* context, int epoll_fd, uint64_t epoll_tag, uint64_t now);
 
@@ -72,12 +75,17 @@ class ClientConnection {
  private:
   void FailWithSslError(const char* kind, const char* operation, int ssl_error);
   void ReadAvailable(uint64_t now, DriveProgress* progress, LatencyHistogram* latency);
+  // Registers EPOLLOUT interest only while connecting or while a write waits for room.
+  void UpdateInterest();
 
   int fd_ = -1;
+  int epoll_fd_ = -1;
+  uint64_t epoll_tag_ = 0;
+  uint32_t interest_ = 0;
+  bool handshake_wants_write_ = false;
   SSL* ssl_ = nullptr;
+  std::unique_ptr<OptionsRequestTemplate> requests_;
   State state_ = State::kClosed;
-  const Target* target_ = nullptr;
-  uint32_t id_ = 0;
   uint64_t next_sequence_ = 1;
   uint64_t started_at_ = 0;
   uint64_t handshake_done_at_ = 0;

@@ -7,28 +7,51 @@
 
 namespace siptls {
 
-void AppendOptionsRequest(std::string* out, const std::string& target_host, int target_port,
-                          uint32_t connection_id, uint64_t sequence) {
+namespace {
+constexpr char kSequenceMark[] = "SSSSSSSSSS";  // 10 characters, replaced per request
+constexpr size_t kSequenceWidth = sizeof(kSequenceMark) - 1;
+
+void WriteDecimal(char* at, uint64_t value) {
+  for (size_t i = kSequenceWidth; i-- > 0;) {
+    at[i] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  }
+}
+}  // namespace
+
+OptionsRequestTemplate::OptionsRequestTemplate(const std::string& target_host, int target_port,
+                                               uint32_t connection_id) {
   char message[768];
   int length = snprintf(
       message, sizeof(message),
       "OPTIONS sip:bench@%s:%d;transport=tls SIP/2.0\r\n"
-      "Via: SIP/2.0/TLS 127.0.0.1:5061;branch=z9hG4bK-%08x-%012llx;rport\r\n"
+      "Via: SIP/2.0/TLS 127.0.0.1:5061;branch=z9hG4bK-%08x-%s;rport\r\n"
       "Max-Forwards: 70\r\n"
       "From: <sip:loadgen@bench.invalid>;tag=%08x\r\n"
       "To: <sip:bench@%s:%d>\r\n"
-      "Call-ID: %08x-%012llx@bench.invalid\r\n"
-      "CSeq: %llu OPTIONS\r\n"
+      "Call-ID: %08x-%s@bench.invalid\r\n"
+      "CSeq: %s OPTIONS\r\n"
       "Contact: <sip:loadgen@127.0.0.1:5061;transport=tls>\r\n"
       "Accept: application/sdp\r\n"
       "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, NOTIFY\r\n"
       "Supported: outbound, path, gruu\r\n"
       "User-Agent: sip-tls-bench/1\r\n"
       "Content-Length: 0\r\n\r\n",
-      target_host.c_str(), target_port, connection_id, static_cast<unsigned long long>(sequence),
-      connection_id, target_host.c_str(), target_port, connection_id,
-      static_cast<unsigned long long>(sequence), static_cast<unsigned long long>(sequence + 1));
-  if (length > 0) out->append(message, static_cast<size_t>(length));
+      target_host.c_str(), target_port, connection_id, kSequenceMark, connection_id, target_host.c_str(),
+      target_port, connection_id, kSequenceMark, kSequenceMark);
+  text_.assign(message, length > 0 ? static_cast<size_t>(length) : 0);
+  branch_at_ = text_.find(kSequenceMark);
+  call_id_at_ = text_.find(kSequenceMark, branch_at_ + kSequenceWidth);
+  cseq_at_ = text_.find(kSequenceMark, call_id_at_ + kSequenceWidth);
+}
+
+void OptionsRequestTemplate::AppendTo(std::string* out, uint64_t sequence) const {
+  size_t at = out->size();
+  out->append(text_);
+  char* base = &(*out)[at];
+  WriteDecimal(base + branch_at_, sequence);
+  WriteDecimal(base + call_id_at_, sequence);
+  WriteDecimal(base + cseq_at_, sequence);
 }
 
 namespace {
