@@ -172,11 +172,11 @@ uint32_t TlsSessionCore::FailFromSsl(int ssl_error, const char* fallback_code,
 }
 
 uint32_t TlsSessionCore::DriveHandshake() {
+  sticky_ &= ~status::kNeedContext;  // set again below if the ClientHello callback pauses
   ERR_clear_error();
   int result = SSL_do_handshake(ssl_);
   if (result == 1) {
     sticky_ |= status::kHandshakeDone;
-    sticky_ &= ~status::kNeedContext;
     return FlushQueuedCleartext();
   }
   int ssl_error = SSL_get_error(ssl_, result);

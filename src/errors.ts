@@ -1,0 +1,127 @@
+/**
+ * Errors that cross from the addon as values, and the `ERR_TLS_*` codes of our own.
+ * OpenSSL's codes are built the way Node builds them: `ERR_SSL_<REASON>` for libssl,
+ * `ERR_OSSL_<LIB>_<REASON>` or `ERR_OSSL_<REASON>` for libcrypto (reason upper-cased, spaces to `_`).
+ */
+
+/** Our own codes (library `sip-tls`). */
+export const TLS_ERROR_CODES = {
+  /** A file named by a parameter cannot be opened (missing, no permission, not a directory). */
+  ERR_TLS_FILE_UNREADABLE: 'ERR_TLS_FILE_UNREADABLE',
+  /** `certificate`/`certificate2` holds no usable certificate chain. */
+  ERR_TLS_CERTIFICATE_INVALID: 'ERR_TLS_CERTIFICATE_INVALID',
+  /** The private key cannot be read (not PEM, damaged). */
+  ERR_TLS_KEY_INVALID: 'ERR_TLS_KEY_INVALID',
+  /** No `private_key` and no key in the certificate file. */
+  ERR_TLS_KEY_MISSING: 'ERR_TLS_KEY_MISSING',
+  /** `private_key` set without `certificate`. */
+  ERR_TLS_KEY_WITHOUT_CERTIFICATE: 'ERR_TLS_KEY_WITHOUT_CERTIFICATE',
+  /** The private key does not belong to the certificate. */
+  ERR_TLS_KEY_MISMATCH: 'ERR_TLS_KEY_MISMATCH',
+  /** The key is encrypted and `private_key_password` is not set (we never prompt). */
+  ERR_TLS_KEY_PASSWORD_MISSING: 'ERR_TLS_KEY_PASSWORD_MISSING',
+  /** `private_key_password` does not decrypt the key. */
+  ERR_TLS_KEY_PASSWORD_WRONG: 'ERR_TLS_KEY_PASSWORD_WRONG',
+  /** A `/engine:` or `/uri:` key reference without the HSM support built in. */
+  ERR_TLS_ENGINE_KEY_UNSUPPORTED: 'ERR_TLS_ENGINE_KEY_UNSUPPORTED',
+  /** `ca_list`/`ca_path` holds no usable CA. */
+  ERR_TLS_CA_INVALID: 'ERR_TLS_CA_INVALID',
+  /** `crl` holds no CRL. */
+  ERR_TLS_CRL_INVALID: 'ERR_TLS_CRL_INVALID',
+  /** `cipher_list` selects no cipher. */
+  ERR_TLS_CIPHER_LIST_INVALID: 'ERR_TLS_CIPHER_LIST_INVALID',
+  /** `tls_method` SSLv2 or SSLv3. */
+  ERR_TLS_METHOD_UNSUPPORTED: 'ERR_TLS_METHOD_UNSUPPORTED',
+  /** `tls_method` is not one of the guide's values. */
+  ERR_TLS_INVALID_METHOD: 'ERR_TLS_INVALID_METHOD',
+  /** `ssl_max_send_fragment` outside -1 or 512..16384. */
+  ERR_TLS_INVALID_MAX_SEND_FRAGMENT: 'ERR_TLS_INVALID_MAX_SEND_FRAGMENT',
+  /** `verify_depth` below 0. */
+  ERR_TLS_INVALID_VERIFY_DEPTH: 'ERR_TLS_INVALID_VERIFY_DEPTH',
+  /** A parameter of the wrong type or outside its values (checked in TS). */
+  ERR_TLS_INVALID_PARAMETER: 'ERR_TLS_INVALID_PARAMETER',
+  /** `ssl_release_buffers` outside -1, 0, 1. */
+  ERR_TLS_INVALID_RELEASE_BUFFERS: 'ERR_TLS_INVALID_RELEASE_BUFFERS',
+  /** OpenSSL could not make the SSL_CTX. */
+  ERR_TLS_CONTEXT_FAILED: 'ERR_TLS_CONTEXT_FAILED',
+  /** `setContext()` outside ClientHello / before the handshake, or across threads. */
+  ERR_TLS_CONTEXT_SWITCH_STATE: 'ERR_TLS_CONTEXT_SWITCH_STATE',
+  /** OpenSSL refused the new context's settings during a switch. */
+  ERR_TLS_CONTEXT_SWITCH_FAILED: 'ERR_TLS_CONTEXT_SWITCH_FAILED',
+  /** OpenSSL could not make the SSL of a session. */
+  ERR_TLS_SESSION_FAILED: 'ERR_TLS_SESSION_FAILED',
+  /** The session was closed. */
+  ERR_TLS_SESSION_CLOSED: 'ERR_TLS_SESSION_CLOSED',
+  /** The SNI to send is refused by OpenSSL. */
+  ERR_TLS_INVALID_SERVER_NAME: 'ERR_TLS_INVALID_SERVER_NAME',
+  /** The handshake failed without an OpenSSL reason. */
+  ERR_TLS_HANDSHAKE_FAILED: 'ERR_TLS_HANDSHAKE_FAILED',
+  /** The peer sent close_notify before the handshake ended. */
+  ERR_TLS_HANDSHAKE_CLOSED: 'ERR_TLS_HANDSHAKE_CLOSED',
+  /** SSL_read / SSL_write / SSL_shutdown failed without an OpenSSL reason. */
+  ERR_TLS_READ_FAILED: 'ERR_TLS_READ_FAILED',
+  ERR_TLS_WRITE_FAILED: 'ERR_TLS_WRITE_FAILED',
+  ERR_TLS_SHUTDOWN_FAILED: 'ERR_TLS_SHUTDOWN_FAILED',
+  /** A write after our close_notify. */
+  ERR_TLS_WRITE_AFTER_SHUTDOWN: 'ERR_TLS_WRITE_AFTER_SHUTDOWN',
+  /** Renegotiation asked for while `renegotiation` is off on our side. */
+  ERR_TLS_RENEGOTIATION_REFUSED: 'ERR_TLS_RENEGOTIATION_REFUSED',
+  ERR_TLS_RENEGOTIATION_FAILED: 'ERR_TLS_RENEGOTIATION_FAILED',
+  /** KeyUpdate on a connection below TLS 1.3, or refused by OpenSSL. */
+  ERR_TLS_KEY_UPDATE_UNSUPPORTED: 'ERR_TLS_KEY_UPDATE_UNSUPPORTED',
+  ERR_TLS_KEY_UPDATE_FAILED: 'ERR_TLS_KEY_UPDATE_FAILED',
+  /** A buffer block could not be allocated. */
+  ERR_TLS_OUT_OF_MEMORY: 'ERR_TLS_OUT_OF_MEMORY',
+  /** Built for one OpenSSL series, running on another, `tls_force_run` unset. */
+  ERR_TLS_OPENSSL_VERSION_MISMATCH: 'ERR_TLS_OPENSSL_VERSION_MISMATCH',
+} as const;
+export type TlsErrorCode = keyof typeof TLS_ERROR_CODES;
+
+/** The plain error value the addon returns (see native/error_value.h). */
+export interface TlsErrorInfo {
+  /** `ERR_SSL_*`, `ERR_OSSL_*` (OpenSSL, as Node names them) or `ERR_TLS_*` (ours). */
+  code: string;
+  /** OpenSSL's library name ("SSL routines") or "sip-tls". */
+  library: string;
+  /** OpenSSL's reason text, or ours. */
+  reason: string;
+  /** One line: reason, parameter and file. */
+  message: string;
+  /** The file at fault, if any. */
+  file?: string;
+  /** The Kamailio parameter at fault (`private_key`, `ca_list`, …), if any. */
+  parameter?: string;
+  /** X509_V_* code when a peer certificate failed verification. */
+  verifyResult?: number;
+  /** Its text, e.g. "certificate has expired". */
+  verifyError?: string;
+}
+
+/** An Error carrying the addon's error fields. */
+export class TlsError extends Error implements TlsErrorInfo {
+  readonly code: string;
+  readonly library: string;
+  readonly reason: string;
+  readonly file?: string;
+  readonly parameter?: string;
+  readonly verifyResult?: number;
+  readonly verifyError?: string;
+
+  constructor(info: TlsErrorInfo) {
+    super(info.message || info.reason || info.code);
+    this.name = 'TlsError';
+    this.code = info.code;
+    this.library = info.library;
+    this.reason = info.reason;
+    if (info.file !== undefined) this.file = info.file;
+    if (info.parameter !== undefined) this.parameter = info.parameter;
+    if (info.verifyResult !== undefined) this.verifyResult = info.verifyResult;
+    if (info.verifyError !== undefined) this.verifyError = info.verifyError;
+  }
+}
+
+/** True for the addon's plain error values. */
+export function isTlsErrorInfo(value: unknown): value is TlsErrorInfo {
+  return typeof value === 'object' && value !== null && typeof (value as TlsErrorInfo).code === 'string' &&
+    typeof (value as TlsErrorInfo).reason === 'string';
+}
