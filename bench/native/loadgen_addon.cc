@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "in_memory_bench.h"
 #include "load_runs.h"
 
 namespace siptls {
@@ -249,6 +250,60 @@ Napi::Value RaiseFileLimit(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(limit.rlim_cur));
 }
 
+// Runs an OpenSSL-alone in-memory benchmark on a worker thread; resolves with
+// {operations, serverCpuSeconds, wallSeconds, error}.
+class InMemoryWorker : public Napi::AsyncWorker {
+ public:
+  using Work = std::function<void(InMemoryResult*)>;
+  InMemoryWorker(Napi::Env env, Work work)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), work_(std::move(work)) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override { work_(&result_); }
+  void OnOK() override {
+    Napi::Env env = Env();
+    Napi::Object object = Napi::Object::New(env);
+    object.Set("operations", Napi::Number::New(env, static_cast<double>(result_.operations)));
+    object.Set("serverCpuSeconds", Napi::Number::New(env, result_.server_cpu_seconds));
+    object.Set("wallSeconds", Napi::Number::New(env, result_.wall_seconds));
+    object.Set("error", Napi::String::New(env, result_.error));
+    deferred_.Resolve(object);
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  Work work_;
+  InMemoryResult result_;
+};
+
+// inMemory({mode: 'handshakes'|'transactions', cert, key, durationMs, messageBytes?})
+Napi::Value InMemory(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object options = info[0].IsObject() ? info[0].As<Napi::Object>() : Napi::Object::New(env);
+  Napi::Value mode = options.Get("mode");
+  Napi::Value cert = options.Get("cert");
+  Napi::Value key = options.Get("key");
+  uint64_t duration_ns = static_cast<uint64_t>(NumberOption(options, "durationMs", 2000) * 1e6);
+  size_t message_bytes = static_cast<size_t>(NumberOption(options, "messageBytes", 500));
+  if (!mode.IsString() || !cert.IsString() || !key.IsString() || duration_ns == 0 || message_bytes == 0 ||
+      message_bytes > 16384) {
+    Napi::TypeError::New(env, "inMemory(options): needs mode, cert, key, durationMs > 0, messageBytes 1..16384")
+        .ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  std::string cert_file = cert.As<Napi::String>().Utf8Value();
+  std::string key_file = key.As<Napi::String>().Utf8Value();
+  bool handshakes = mode.As<Napi::String>().Utf8Value() == "handshakes";
+  auto* worker = new InMemoryWorker(env, [=](InMemoryResult* result) {
+    if (handshakes) InMemoryHandshakes(cert_file, key_file, duration_ns, result);
+    else InMemoryTransactions(cert_file, key_file, message_bytes, duration_ns, result);
+  });
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
 }  // namespace
 
 Napi::Object InitLoadgen(Napi::Env env, Napi::Object exports) {
@@ -259,6 +314,7 @@ Napi::Object InitLoadgen(Napi::Env env, Napi::Object exports) {
   exports.Set("transactions", Napi::Function::New(env, Transactions, "transactions"));
   exports.Set("closePool", Napi::Function::New(env, ClosePool, "closePool"));
   exports.Set("raiseFileLimit", Napi::Function::New(env, RaiseFileLimit, "raiseFileLimit"));
+  exports.Set("inMemory", Napi::Function::New(env, InMemory, "inMemory"));
   return exports;
 }
 

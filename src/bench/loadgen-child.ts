@@ -13,6 +13,7 @@ async function handle(request: LoadgenRequest): Promise<unknown> {
     case 'openPool': return addon.openPool(request.options);
     case 'transactions': return addon.transactions(request.options);
     case 'closePool': return addon.closePool(request.options.poolId);
+    case 'inMemory': return addon.inMemory(request.options);
     default: throw new Error(`unknown request ${(request as { op: string }).op}`);
   }
 }

@@ -39,7 +39,24 @@ export type LoadgenRequest =
   | { id: number; op: 'handshakes'; options: TargetOptions & { concurrency: number; durationMs: number; maxCount?: number; timeoutMs?: number; watchPids?: number[] } }
   | { id: number; op: 'openPool'; options: Partial<TargetOptions> & { count: number; concurrency: number; timeoutMs: number; poolId?: number } }
   | { id: number; op: 'transactions'; options: { poolId: number; depth: number; durationMs: number; watchPids?: number[] } }
-  | { id: number; op: 'closePool'; options: { poolId: number } };
+  | { id: number; op: 'closePool'; options: { poolId: number } }
+  | { id: number; op: 'inMemory'; options: InMemoryOptions };
+
+/** OpenSSL alone in memory (the load generator's C++ BIO pair), for the micro-benchmark. */
+export interface InMemoryOptions {
+  mode: 'handshakes' | 'transactions';
+  cert: string;
+  key: string;
+  durationMs: number;
+  messageBytes?: number;
+}
+
+export interface InMemoryResult {
+  operations: number;
+  serverCpuSeconds: number;
+  wallSeconds: number;
+  error: string;
+}
 
 export interface LoadgenReply {
   id: number;

@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import { ChildProcess } from 'node:child_process';
 import { nextMessage, startNode, stopChild } from './children';
-import { LoadgenReply, LoadgenRequest, RunResult, TargetOptions } from './loadgen-protocol';
+import { InMemoryOptions, InMemoryResult, LoadgenReply, LoadgenRequest, RunResult, TargetOptions } from './loadgen-protocol';
 
 type Body<R> = R extends { options: infer O } ? O : never;
 
@@ -43,6 +43,13 @@ export class Loadgen {
   /** `depth` OPTIONS transactions in flight on every connection of the pool. */
   transactions(options: { poolId: number; depth: number; durationMs: number; watchPids?: number[] }): Promise<RunResult> {
     return this.request('transactions', options, options.durationMs + 30000) as Promise<RunResult>;
+  }
+
+  /** OpenSSL alone, in memory, on the load generator's worker thread. */
+  async inMemory(options: InMemoryOptions): Promise<InMemoryResult> {
+    const result = await this.request('inMemory', options, options.durationMs + 30000) as InMemoryResult;
+    if (result.error) throw new Error(`OpenSSL in-memory ${options.mode}: ${result.error}`);
+    return result;
   }
 
   async closePool(poolId: number): Promise<void> {

@@ -1,6 +1,6 @@
 /** Command-line options of `sip-tls bench`. */
 
-export const SCENARIOS = ['handshakes', 'transactions', 'idle'] as const;
+export const SCENARIOS = ['handshakes', 'transactions', 'idle', 'micro'] as const;
 export type Scenario = typeof SCENARIOS[number];
 
 export interface TargetSpec {
@@ -32,11 +32,11 @@ export interface BenchOptions {
 }
 
 export const USAGE = `usage: sip-tls bench [options]
-  --quick                 short windows (1 s), idle N = 1000: a smoke run, not for publishing
+  --quick                 short windows (0.5 s), idle N = 1000: a smoke run, not for publishing
   --reps N                repetitions of every figure (default 3)
   --seconds S             measuring window of each run (default 5)
   --idle N[,N…]           idle connections held for memory (default 10000,19000; max 19500)
-  --only LIST             handshakes,transactions,idle (default all)
+  --only LIST             handshakes,transactions,idle,micro (default all)
   --concurrency N         handshakes in flight (default 16)
   --connections N         persistent connections for transactions (default 64)
   --depth N               transactions in flight per connection (default 4)
@@ -107,8 +107,8 @@ export function parseOptions(args: string[]): BenchOptions {
     }
   }
   if (options.quick) {
-    options.windowMs = 1000;
-    options.warmupMs = 300;
+    options.windowMs = 500;
+    options.warmupMs = 200;
     options.idleCounts = [1000];
   }
   if (seconds !== undefined) options.windowMs = seconds * 1000;

@@ -68,7 +68,24 @@ function ratioTable(results: BenchResults): string {
   return parts.join('\n');
 }
 
-/** The table the README shows: figures, ratios and checks. */
+function microTable(results: BenchResults): string {
+  const micro = results.micro;
+  if (!micro) return '';
+  const rows = [
+    ['handshakesEcdsa', 'Full handshake, ECDSA P-256'],
+    ['handshakesRsa', 'Full handshake, RSA-2048'],
+    ['transactions500', 'Transaction, 500 B each way'],
+  ] as const;
+  return [
+    '| In memory: server CPU µs per operation | sip-tls Session (from JS) | OpenSSL alone (C++) | ratio |',
+    '|---|---:|---:|---:|',
+    ...rows.map(([key, label]) => `| ${label} | ${mmm(micro.session[key].microsecondsPerOperation, 1)} | ` +
+      `${mmm(micro.openssl[key].microsecondsPerOperation, 1)} | ${num(micro.overhead[key], 2)} |`),
+    '',
+  ].join('\n');
+}
+
+/** The table the README shows: figures, ratios, checks and the in-memory micro-benchmark. */
 export function markdownTables(results: BenchResults): string {
   const parts = [figureTable(results), '', ratioTable(results)];
   if (results.checks.length) {
@@ -76,6 +93,7 @@ export function markdownTables(results: BenchResults): string {
     for (const c of results.checks) parts.push(`| ${c.check} | ${typeof c.value === 'number' ? num(c.value, c.value < 10 ? 2 : 0) : c.value} | ${c.met ? 'yes' : 'no'} |`);
     parts.push('');
   }
+  parts.push(microTable(results));
   return parts.join('\n');
 }
 
@@ -107,6 +125,8 @@ export function markdownReport(results: BenchResults, chartFile: string | null):
       lines.push(`- ${server.name}: load generator CPU per server CPU ${loadgen.map((v) => num(v, 2)).join(' / ')} (handshakes ECDSA / RSA / transactions).`);
     }
   }
+  if (results.micro) lines.push(`- In memory: ${results.micro.compares}.`);
+  if (results.microError) lines.push(`- In-memory micro-benchmark not run: ${results.microError}`);
   lines.push('', `Took ${num(results.durationSeconds)} s.`, '');
   return lines.join('\n');
 }

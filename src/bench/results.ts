@@ -2,6 +2,7 @@
 import { KeyKind } from './certs';
 import { RunFigures } from './scenarios';
 import { Summary, summarize } from './summary';
+import type { MicroResults } from './micro';
 
 /** One figure family (handshakes or transactions) of one server over its repetitions. */
 export interface FigureSet {
@@ -81,6 +82,9 @@ export interface BenchResults {
   ratios: Record<string, Ratio[]>;
   /** Absolute targets for sip-tls that are not ratios. */
   checks: Array<{ check: string; value: number | string; met: boolean }>;
+  /** In-memory micro-benchmark of the native core (absent when not run or not available). */
+  micro?: MicroResults;
+  microError?: string;
   durationSeconds: number;
   /** PIDs of the servers and load generators the run started; all stopped when it returns. */
   processes: number[];

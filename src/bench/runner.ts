@@ -85,6 +85,8 @@ export async function runBench(options: BenchOptions, progress: Progress, comman
   const cpuBefore = machineCpu().busy;
   const oursBefore = ownCpuSeconds();
   const loadgens: Loadgen[] = [];
+  let micro: BenchResults['micro'];
+  let microError: string | undefined;
   const running = new Map<BenchServer, RunningServer>();
   try {
     const driver = await Loadgen.start();
@@ -155,6 +157,17 @@ export async function runBench(options: BenchOptions, progress: Progress, comman
     if (options.scenarios.has('idle')) {
       await measureIdle(options, servers, results, driver, loadgens, progress);
     }
+
+    if (options.scenarios.has('micro') && options.siptls) {
+      try {
+        // Loaded only here: it needs the sip-tls addon, which the other figures do not.
+        const { runMicro } = require('./micro') as typeof import('./micro');
+        micro = await runMicro(driver, certs.files, options.quick ? 300 : Math.max(1000, options.windowMs / 2), options.repetitions, progress);
+      } catch (err) {
+        microError = (err as Error).message;
+        progress(`micro-benchmark not run: ${microError}`);
+      }
+    }
   } finally {
     await stopAll(running);
     for (const loadgen of loadgens) await loadgen.stop();
@@ -200,6 +213,8 @@ export async function runBench(options: BenchOptions, progress: Progress, comman
     servers: serverResults,
     ratios,
     checks: siptls ? checksOf(siptls) : [],
+    micro,
+    microError,
     durationSeconds: wall,
     processes: startedPids(),
   };

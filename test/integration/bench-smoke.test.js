@@ -99,6 +99,20 @@ describe('sip-tls bench --quick', function () {
     assert.ok(fs.readdirSync(out).some((f) => f.endsWith('.svg')), 'an SVG chart');
   });
 
+  it('has the in-memory micro-benchmark when the sip-tls addon is built', () => {
+    if (!results.micro) {
+      assert.match(results.microError, /\S/);
+      return;
+    }
+    for (const side of ['session', 'openssl']) {
+      for (const key of ['handshakesEcdsa', 'handshakesRsa', 'transactions500']) {
+        assertSummary(results.micro[side][key].microsecondsPerOperation, `micro ${side} ${key}`);
+        assert.ok(results.micro[side][key].microsecondsPerOperation.median > 0);
+      }
+    }
+    assert.ok(Number.isFinite(results.micro.overhead.handshakesEcdsa));
+  });
+
   it('writes the Markdown report', () => {
     const report = fs.readFileSync(path.join(out, 'latest.md'), 'utf8');
     assert.match(report, /^# sip-tls benchmark, /);
