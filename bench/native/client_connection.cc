@@ -36,6 +36,17 @@ bool ClientConnection::Start(const Target& target, SSL_CTX* context, int epoll_f
   }
   int one = 1;
   setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  if (!target.sources.empty()) {
+    // IP_BIND_ADDRESS_NO_PORT: the port is chosen at connect() for the full 4-tuple, not at
+    // bind() for the address alone (ip(7)).
+    setsockopt(fd_, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
+    const sockaddr_in& source = target.sources[next_connection_id % target.sources.size()];
+    if (bind(fd_, reinterpret_cast<const sockaddr*>(&source), sizeof(source)) != 0) {
+      Fail(std::string("bind: ") + strerror(errno));
+      failure_kind_ = "connect";
+      return false;
+    }
+  }
   if (connect(fd_, reinterpret_cast<const sockaddr*>(&target.address), target.address_length) != 0 &&
       errno != EINPROGRESS) {
     Fail(std::string("connect: ") + strerror(errno));

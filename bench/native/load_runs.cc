@@ -15,6 +15,7 @@ namespace siptls {
 namespace {
 
 constexpr int kMaxEvents = 512;
+constexpr uint32_t kLoopbackSources = 64;
 constexpr int kWaitMillis = 10;
 constexpr uint64_t kMillis = 1'000'000ull;
 constexpr uint64_t kTimeoutScanNs = 100 * kMillis;
@@ -66,6 +67,17 @@ bool ResolveNumeric(const std::string& host, int port, Target* target) {
     v4->sin_family = AF_INET;
     v4->sin_port = htons(static_cast<uint16_t>(port));
     target->address_length = sizeof(sockaddr_in);
+    target->sources.clear();
+    if ((ntohl(v4->sin_addr.s_addr) >> 24) == 127) {
+      // 127.A.B.1..64, A.B from the PID, so each load generator process has its own sources.
+      uint32_t tag = static_cast<uint32_t>(getpid());
+      for (uint32_t i = 1; i <= kLoopbackSources; i++) {
+        sockaddr_in source{};
+        source.sin_family = AF_INET;
+        source.sin_addr.s_addr = htonl((127u << 24) | ((1 + tag % 250) << 16) | (((tag / 250) % 256) << 8) | i);
+        target->sources.push_back(source);
+      }
+    }
     return true;
   }
   if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
