@@ -19,22 +19,17 @@ function lengthOf(head: string): number {
   return match ? Number(match[1]) : 0;
 }
 
+/** The header lines a response copies (full and compact names); `.` stops before CR. */
+const COPIED = /^(?:via|v|from|f|to|t|call-id|i|cseq)[ \t]*:.*$/gim;
+const TO = /^t(?:o)?[ \t]*:/i;
+const TAG = /;[ \t]*tag=/i;
+
 /** Builds the response to one request head (status line + headers, no body). */
 export function respondTo(head: string): string {
-  const lines = head.split('\r\n');
-  const method = lines[0].slice(0, lines[0].indexOf(' '));
+  const method = head.slice(0, head.indexOf(' '));
   let echoed = '';
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i];
-    const colon = line.indexOf(':');
-    if (colon < 0) continue;
-    const name = line.slice(0, colon).trim().toLowerCase();
-    if (name === 'via' || name === 'v' || name === 'from' || name === 'f' || name === 'call-id' ||
-        name === 'i' || name === 'cseq') {
-      echoed += line + '\r\n';
-    } else if (name === 'to' || name === 't') {
-      echoed += (/;\s*tag=/i.test(line) ? line : line + ';tag=b3nch') + '\r\n';
-    }
+  for (const line of head.match(COPIED) ?? []) {
+    echoed += TO.test(line) && !TAG.test(line) ? `${line};tag=b3nch\r\n` : `${line}\r\n`;
   }
   const status = method === 'OPTIONS' ? '200 OK' : '501 Not Implemented';
   return `SIP/2.0 ${status}\r\n${echoed}Content-Length: 0\r\n\r\n`;
