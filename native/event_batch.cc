@@ -84,6 +84,7 @@ Napi::Object EventObject(Napi::Env env, const ConnEvent& event) {
       o.Set("outbound", event.flag);
       o.Set("listener", event.listener);
       o.Set("generation", event.generation);
+      o.Set("awaitProfile", event.await_profile);
       o.Set("localIp", event.local_ip);
       o.Set("localPort", event.local_port);
       o.Set("remoteIp", event.remote_ip);
@@ -107,8 +108,11 @@ Napi::Object EventObject(Napi::Env env, const ConnEvent& event) {
 }  // namespace
 
 ConnEvent& EventBatch::Add(EventKind kind, uint32_t id) {
-  events_.push_back(ConnEvent{kind, id});
-  return events_.back();
+  events_.emplace_back();
+  ConnEvent& event = events_.back();
+  event.kind = kind;
+  event.id = id;
+  return event;
 }
 
 void EventBatch::AddMessage(uint32_t id, const char* data, size_t len) {

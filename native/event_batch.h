@@ -39,6 +39,7 @@ struct ConnEvent {
   uint32_t remote_port = 0;
   uint32_t listener = 0;   // kOpen: id of the accepting listener (0 for outbound)
   uint32_t generation = 0; // kOpen: generation of the context the connection started with
+  bool await_profile = false;  // kOpen: reading waits for Resume() with the profile's context
   std::unique_ptr<TlsFacts> facts;  // kSecure
 };
 

@@ -36,6 +36,7 @@ struct IoCounters {
   uint64_t failed_low_mem2 = 0;
   uint64_t ct_wq_bytes = 0;              // clear text queued while handshakes are pending
   uint64_t pings_answered = 0;
+  uint64_t socket_writes = 0;            // write syscalls started (uv_try_write and uv_write)
   uint64_t framing_errors = 0;
   uint64_t handshake_failures = 0;
   uint64_t idle_timeouts = 0;

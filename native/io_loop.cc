@@ -13,9 +13,10 @@ constexpr uint64_t kSweepIntervalMs = 1000;
 }
 
 IoLoop::IoLoop(Napi::Env env, uv_loop_t* loop, std::shared_ptr<AddonData> addon,
-               Napi::Function on_events)
+               Napi::Function on_events, IoLoop** owner)
     : env_(env),
       loop_(loop),
+      owner_(owner),
       addon_(std::move(addon)),
       on_events_(Napi::Persistent(on_events)),
       read_buffer_(new char[kReadBufferSize]),
@@ -30,13 +31,23 @@ IoLoop::IoLoop(Napi::Env env, uv_loop_t* loop, std::shared_ptr<AddonData> addon,
   uv_unref(reinterpret_cast<uv_handle_t*>(&check_));
   uv_timer_start(&sweep_, OnSweep, kSweepIntervalMs, kSweepIntervalMs);
   uv_unref(reinterpret_cast<uv_handle_t*>(&sweep_));
+  napi_add_async_cleanup_hook(env_, OnEnvTeardown, this, &cleanup_hook_);
 }
 
-IoLoop::~IoLoop() = default;
+IoLoop::~IoLoop() {
+  // Every handle is closed: the environment may finish tearing down.
+  if (cleanup_hook_ != nullptr) napi_remove_async_cleanup_hook(cleanup_hook_);
+}
+
+void IoLoop::OnEnvTeardown(napi_async_cleanup_hook_handle, void* arg) {
+  static_cast<IoLoop*>(arg)->Shutdown();
+}
 
 void IoLoop::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
+  if (owner_ != nullptr) *owner_ = nullptr;
+  owner_ = nullptr;
   std::vector<TlsListener*> listeners;
   for (auto& entry : listeners_) listeners.push_back(entry.second);
   for (TlsListener* listener : listeners) listener->Close();

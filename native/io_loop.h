@@ -32,12 +32,18 @@ class IoLoop {
   static constexpr size_t kReadBufferSize = 64 * 1024;
   static constexpr size_t kPlainBufferSize = 64 * 1024;
 
-  IoLoop(Napi::Env env, uv_loop_t* loop, std::shared_ptr<AddonData> addon, Napi::Function on_events);
+  // `owner` points at the owner's pointer to this loop; Shutdown() clears it, so the owner never
+  // holds a loop that is going away.
+  IoLoop(Napi::Env env, uv_loop_t* loop, std::shared_ptr<AddonData> addon, Napi::Function on_events,
+         IoLoop** owner);
   IoLoop(const IoLoop&) = delete;
   IoLoop& operator=(const IoLoop&) = delete;
 
   // Closes every listener and connection (no events are delivered after this) and the loop
-  // handles; the object deletes itself once libuv has closed them all.
+  // handles; the object deletes itself once libuv has closed them all. Also runs when the
+  // environment tears down (process exit, worker end): Node keeps the loop running until the
+  // last handle is closed, because the async cleanup hook stays registered until then
+  // (napi_add_async_cleanup_hook); otherwise libuv would call into an unloaded addon.
   void Shutdown();
   bool IsShutDown() const { return shut_down_; }
 
@@ -92,11 +98,14 @@ class IoLoop {
   static void OnIdle(uv_idle_t* handle);
   static void OnSweep(uv_timer_t* handle);
   static void OnOwnHandleClosed(uv_handle_t* handle);
+  static void OnEnvTeardown(napi_async_cleanup_hook_handle handle, void* arg);
   void Deliver();
   void FlushDirty();
 
   Napi::Env env_;
   uv_loop_t* loop_;
+  IoLoop** owner_;
+  napi_async_cleanup_hook_handle cleanup_hook_ = nullptr;
   std::shared_ptr<AddonData> addon_;
   Napi::FunctionReference on_events_;
   std::unique_ptr<char[]> read_buffer_;

@@ -198,8 +198,14 @@ bool SipFramer::Feed(const char* data, size_t len, FrameSink* sink) {
     data += take;
     len -= take;
   } else if (pending_len_ > 0) {
-    // Headers still incomplete: join the bytes and look again.
+    // Headers still incomplete: join the bytes; look again only if the blank line may have
+    // arrived, so a peer trickling a long header costs linear, not quadratic, time.
+    size_t before = pending_len_;
     if (!Keep(data, len)) return false;
+    size_t from = before >= 3 ? before - 3 : 0;
+    if (memmem(pending_ + from, pending_len_ - from, kPing, 4) == nullptr) {
+      return pending_len_ > max_message_size_ ? Fail(FrameError::kTooLarge) : true;
+    }
     size_t consumed = FrameFrom(pending_, pending_len_, sink);
     if (consumed == kFail) return false;
     pending_len_ -= consumed;

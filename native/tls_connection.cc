@@ -42,6 +42,8 @@ char* PoolPartialStore::Reserve(size_t capacity, size_t keep) {
     return block_ == nullptr ? nullptr : reinterpret_cast<char*>(block_->Data());
   }
   if (capacity > heap_size_) {
+    // Grow geometrically: a large message arriving in many reads is copied O(n) times in total.
+    if (capacity < heap_size_ * 2) capacity = heap_size_ * 2;
     char* grown = static_cast<char*>(realloc(heap_, capacity));
     if (grown == nullptr) return nullptr;
     if (heap_ == nullptr && block_ != nullptr && keep > 0) memcpy(grown, block_->Data(), keep);
@@ -98,7 +100,7 @@ bool TlsConnection::StartSession(std::shared_ptr<SecureContext> context, bool se
 
 TlsConnection* TlsConnection::Accept(IoLoop* loop, uv_stream_t* server, uint32_t listener_id,
                                      std::shared_ptr<SecureContext> context, uint32_t generation,
-                                     bool pause_on_sni, TlsError* error) {
+                                     bool pause_on_sni, bool await_profile, TlsError* error) {
   auto* connection = new TlsConnection(loop, generation, false);
   int result = uv_accept(server, reinterpret_cast<uv_stream_t*>(&connection->tcp_));
   if (result != 0) {
@@ -113,8 +115,12 @@ TlsConnection* TlsConnection::Accept(IoLoop* loop, uv_stream_t* server, uint32_t
   uv_tcp_nodelay(&connection->tcp_, 1);
   loop->AddConnection(connection);
   loop->Counters().accepted++;
-  connection->QueueOpenEvent(listener_id);
-  uv_read_start(reinterpret_cast<uv_stream_t*>(&connection->tcp_), OnAlloc, OnRead);
+  connection->QueueOpenEvent(listener_id, await_profile);
+  if (await_profile) {
+    connection->state_ = ConnState::kProfileWait;
+  } else {
+    uv_read_start(reinterpret_cast<uv_stream_t*>(&connection->tcp_), OnAlloc, OnRead);
+  }
   return connection;
 }
 
@@ -147,9 +153,10 @@ void TlsConnection::Discard() {
   uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), OnClosed);
 }
 
-void TlsConnection::QueueOpenEvent(uint32_t listener_id) {
+void TlsConnection::QueueOpenEvent(uint32_t listener_id, bool await_profile) {
   ConnEvent& event = loop_->Batch().Add(EventKind::kOpen, id_);
   event.flag = outbound_;
+  event.await_profile = await_profile;
   event.listener = listener_id;
   event.generation = generation_;
   SocketAddress(&tcp_, true, &event.local_ip, &event.local_port);
@@ -168,7 +175,7 @@ void TlsConnection::OnConnect(uv_connect_t* req, int status) {
   connection->state_ = ConnState::kHandshake;
   connection->loop_->Counters().connected++;
   uv_tcp_nodelay(&connection->tcp_, 1);
-  connection->QueueOpenEvent(0);
+  connection->QueueOpenEvent(0, false);
   uv_read_start(reinterpret_cast<uv_stream_t*>(&connection->tcp_), OnAlloc, OnRead);
   // A client's first Feed() with no input produces the ClientHello.
   connection->Drive(nullptr, 0);
@@ -223,7 +230,9 @@ void TlsConnection::HandleStatus(uint32_t st, size_t plain_len) {
       return;
     }
   }
-  if ((st & status::kNeedContext) && state_ == ConnState::kHandshake) {
+  // The session keeps reporting kNeedContext until the handshake ends; ask JS once.
+  if ((st & status::kNeedContext) && state_ == ConnState::kHandshake && !sni_asked_) {
+    sni_asked_ = true;
     state_ = ConnState::kSniWait;
     uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
     loop_->Batch().Add(EventKind::kSni, id_).text = session_->ServerName();
@@ -292,7 +301,7 @@ SendError TlsConnection::Send(const uint8_t* data, size_t len) {
   } else if (outgoing_.Size() + QueuedCiphertext() + len > limits.con_wq_max) {
     return "ERR_TLS_WRITE_QUEUE_FULL";
   }
-  if (!outgoing_.Append(data, len)) return "ERR_TLS_NO_MEMORY";
+  if (!outgoing_.Append(data, len)) return "ERR_TLS_OUT_OF_MEMORY";
   last_activity_ms_ = loop_->NowMs();
   if (waiting) {
     UpdateCtAccounting();
@@ -332,6 +341,7 @@ void TlsConnection::WriteCiphertext() {
   }
   auto* stream = reinterpret_cast<uv_stream_t*>(&tcp_);
   // Most writes are taken whole by the kernel: one writev, no request, nothing kept.
+  loop_->Counters().socket_writes++;
   int written = uv_try_write(stream, bufs, static_cast<unsigned int>(ToUvBufs(spans, count, bufs)));
   if (written == UV_EAGAIN) written = 0;
   if (written < 0) {
@@ -347,6 +357,7 @@ void TlsConnection::WriteCiphertext() {
   // The rest stays in the session's queue (pool blocks do not move) until libuv wrote it.
   write_req_ = new uv_write_t;
   write_req_->data = this;
+  loop_->Counters().socket_writes++;
   write_in_flight_ = SpansTotal(spans, count);
   if (write_blocked_since_ms_ == 0) write_blocked_since_ms_ = loop_->NowMs();
   int result = uv_write(write_req_, stream, bufs, static_cast<unsigned int>(ToUvBufs(spans, count, bufs)),
@@ -374,10 +385,11 @@ void TlsConnection::OnWrite(uv_write_t* req, int status) {
 }
 
 bool TlsConnection::ResumeHandshake(std::shared_ptr<SecureContext> context, TlsError* error) {
-  if (state_ != ConnState::kSniWait) {
-    *error = MakeError("ERR_TLS_INVALID_STATE", "the connection is not waiting for an SNI decision");
+  if (state_ != ConnState::kSniWait && state_ != ConnState::kProfileWait) {
+    *error = MakeError("ERR_TLS_INVALID_STATE", "the connection is not waiting for a profile decision");
     return false;
   }
+  // Before the first byte SSL_set_SSL_CTX applies as at ClientHello (SSL_in_before).
   if (context && !session_->SetContext(std::move(context), error)) return false;
   state_ = ConnState::kHandshake;
   uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), OnAlloc, OnRead);

@@ -41,6 +41,8 @@ class PoolPartialStore : public PartialStore {
 enum class ConnState : uint8_t {
   kConnecting,   // outbound TCP connect pending
   kHandshake,    // TLS handshake running (tls_accept / tls_connect)
+  kProfileWait,  // accepted on a wildcard address: waits for JS to pick the profile by the
+                 // connection's real local address before reading the ClientHello
   kSniWait,      // server paused at ClientHello until JS picks the context
   kEstablished,
   kClosing,      // closed; waiting for libuv to release the handle
@@ -53,9 +55,10 @@ class TlsConnection : private FrameSink {
  public:
   // Accepts one pending connection of `server`. Returns nullptr (and closes what it made) when
   // the session cannot be created; the caller counts it.
+  // With `await_profile`, nothing is read until ResumeHandshake() (the kOpen event asks JS).
   static TlsConnection* Accept(IoLoop* loop, uv_stream_t* server, uint32_t listener_id,
                                std::shared_ptr<SecureContext> context, uint32_t generation,
-                               bool pause_on_sni, TlsError* error);
+                               bool pause_on_sni, bool await_profile, TlsError* error);
   // Starts an outbound connection to `addr`. With `hold`, decrypted data flows but nothing is
   // sent after the handshake until Release() (the connection-out event decides).
   static TlsConnection* Connect(IoLoop* loop, const sockaddr* addr,
@@ -77,7 +80,8 @@ class TlsConnection : private FrameSink {
 
   // Queues clear text for the peer; it is encrypted and written in this turn's flush.
   SendError Send(const uint8_t* data, size_t len);
-  // After a kSni event: switch to `context` (may be null: keep the current one) and go on.
+  // After a kSni event, or a kOpen event asking for the profile: switch to `context` (may be
+  // null: keep the current one) and go on.
   bool ResumeHandshake(std::shared_ptr<SecureContext> context, TlsError* error);
   // connection-out decided: let queued data go (Release) or drop the connection (Drop).
   void Release();
@@ -106,7 +110,7 @@ class TlsConnection : private FrameSink {
                     const std::string& server_name, bool pause_on_sni, TlsError* error);
   // Closes the handle of a connection that never reached JS (no event).
   void Discard();
-  void QueueOpenEvent(uint32_t listener_id);
+  void QueueOpenEvent(uint32_t listener_id, bool await_profile);
   // Runs one session step's result: clear text to the framer, ciphertext to the socket,
   // handshake completion, SNI pause, errors and close_notify.
   void HandleStatus(uint32_t status, size_t plain_len);
@@ -134,6 +138,7 @@ class TlsConnection : private FrameSink {
   ConnState state_;
   bool outbound_;
   bool hold_ = false;            // outbound: wait for Release() before sending
+  bool sni_asked_ = false;       // the kSni event went out (once per connection)
 };
 
 }  // namespace siptls

@@ -31,6 +31,10 @@ TlsListener* TlsListener::Create(IoLoop* loop, const std::string& ip, uint32_t p
   auto* listener = new TlsListener(loop, std::move(context), generation, pause_on_sni);
   // An IPv6 socket listens on IPv6 only, so `tls:[::]:5061` and `tls:0.0.0.0:5061` can coexist.
   unsigned int flags = addr.ss_family == AF_INET6 ? UV_TCP_IPV6ONLY : 0;
+  listener->wildcard_ =
+      addr.ss_family == AF_INET6
+          ? IN6_IS_ADDR_UNSPECIFIED(&reinterpret_cast<const sockaddr_in6*>(&addr)->sin6_addr)
+          : reinterpret_cast<const sockaddr_in*>(&addr)->sin_addr.s_addr == htonl(INADDR_ANY);
   result = uv_tcp_bind(&listener->tcp_, reinterpret_cast<const sockaddr*>(&addr), flags);
   if (result == 0) {
     result = uv_listen(reinterpret_cast<uv_stream_t*>(&listener->tcp_), backlog, OnConnection);
@@ -85,7 +89,7 @@ void TlsListener::OnConnection(uv_stream_t* server, int status) {
   }
   TlsError error;
   if (TlsConnection::Accept(loop, server, listener->id_, listener->context_, listener->generation_,
-                            listener->pause_on_sni_, &error) == nullptr) {
+                            listener->pause_on_sni_, listener->wildcard_, &error) == nullptr) {
     counters.handshake_failures++;
   }
 }

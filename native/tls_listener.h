@@ -48,6 +48,7 @@ class TlsListener {
   std::shared_ptr<SecureContext> context_;
   uint32_t generation_;
   bool pause_on_sni_;
+  bool wildcard_ = false;  // bound to 0.0.0.0 or ::: the profile depends on each connection's address
   bool closing_ = false;
 };
 

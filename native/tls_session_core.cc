@@ -277,6 +277,7 @@ uint32_t TlsSessionCore::DecryptInto(uint8_t* out, size_t out_cap, size_t* out_l
 
 uint32_t TlsSessionCore::Feed(const uint8_t* in, size_t in_len, uint8_t* out, size_t out_cap,
                               size_t* out_len) {
+  ClearErrorsOnEntryAndExit clear_errors;
   *out_len = 0;
   if (ssl_ == nullptr) return Refuse("ERR_TLS_SESSION_CLOSED", "the session is closed");
   if (sticky_ & status::kError) return Status();
@@ -291,6 +292,7 @@ uint32_t TlsSessionCore::Feed(const uint8_t* in, size_t in_len, uint8_t* out, si
 }
 
 uint32_t TlsSessionCore::Read(uint8_t* out, size_t out_cap, size_t* out_len) {
+  ClearErrorsOnEntryAndExit clear_errors;
   *out_len = 0;
   if (ssl_ == nullptr) return Refuse("ERR_TLS_SESSION_CLOSED", "the session is closed");
   if ((sticky_ & status::kError) || !HandshakeDone()) return Status();
@@ -303,6 +305,7 @@ uint32_t TlsSessionCore::Write(const uint8_t* data, size_t len) {
 }
 
 uint32_t TlsSessionCore::WriteV(const ByteSpan* parts, size_t count) {
+  ClearErrorsOnEntryAndExit clear_errors;
   if (ssl_ == nullptr) return Refuse("ERR_TLS_SESSION_CLOSED", "the session is closed");
   if (sticky_ & status::kError) return Status();
   if (sticky_ & status::kShutdownSent) {
@@ -351,6 +354,7 @@ uint32_t TlsSessionCore::WriteV(const ByteSpan* parts, size_t count) {
 }
 
 uint32_t TlsSessionCore::Shutdown() {
+  ClearErrorsOnEntryAndExit clear_errors;
   if (ssl_ == nullptr) return Refuse("ERR_TLS_SESSION_CLOSED", "the session is closed");
   if (sticky_ & (status::kShutdownSent | status::kError)) return Status();
   sticky_ |= status::kShutdownSent;
@@ -397,6 +401,7 @@ bool TlsSessionCore::SetContext(std::shared_ptr<SecureContext> context, TlsError
 }
 
 uint32_t TlsSessionCore::Renegotiate() {
+  ClearErrorsOnEntryAndExit clear_errors;
   if (ssl_ == nullptr) return Refuse("ERR_TLS_SESSION_CLOSED", "the session is closed");
   if ((sticky_ & status::kError) || !HandshakeDone()) return Status();
   if (SSL_version(ssl_) >= TLS1_3_VERSION) return KeyUpdate();
@@ -415,6 +420,7 @@ uint32_t TlsSessionCore::Renegotiate() {
 }
 
 uint32_t TlsSessionCore::KeyUpdate() {
+  ClearErrorsOnEntryAndExit clear_errors;
   if (ssl_ == nullptr) return Refuse("ERR_TLS_SESSION_CLOSED", "the session is closed");
   if ((sticky_ & status::kError) || !HandshakeDone()) return Status();
   if (SSL_version(ssl_) < TLS1_3_VERSION) {

@@ -21,6 +21,7 @@ const char* StateName(ConnState state) {
   switch (state) {
     case ConnState::kConnecting: return "connecting";
     case ConnState::kHandshake: return "handshake";
+    case ConnState::kProfileWait: return "profile";
     case ConnState::kSniWait: return "sni";
     case ConnState::kEstablished: return "established";
     case ConnState::kClosing: return "closing";
@@ -77,24 +78,16 @@ class TransportWrap : public Napi::ObjectWrap<TransportWrap> {
     }
     uv_loop_t* uv_loop = nullptr;
     napi_get_uv_event_loop(env, &uv_loop);
-    loop_ = new IoLoop(env, uv_loop, GetEnvData(env)->addon, info[0].As<Napi::Function>());
-    cleanup_ = env.AddCleanupHook(OnEnvCleanup, this);
+    loop_ = new IoLoop(env, uv_loop, GetEnvData(env)->addon, info[0].As<Napi::Function>(), &loop_);
   }
 
-  ~TransportWrap() override {
-    cleanup_.Remove(Env());
-    ShutdownLoop();
-  }
+  // Collected while still open: close everything (the loop deletes itself when libuv is done).
+  ~TransportWrap() override { ShutdownLoop(); }
 
  private:
-  using Cleanup = Napi::Env::CleanupHook<void (*)(TransportWrap*), TransportWrap>;
-
-  // The environment is going away (process exit, worker end): close every handle now.
-  static void OnEnvCleanup(TransportWrap* self) { self->ShutdownLoop(); }
-
+  // IoLoop::Shutdown() clears loop_ (the loop was told where it is).
   void ShutdownLoop() {
     if (loop_ != nullptr) loop_->Shutdown();
-    loop_ = nullptr;
   }
 
   bool Alive(Napi::Env env) {
@@ -320,6 +313,7 @@ class TransportWrap : public Napi::ObjectWrap<TransportWrap> {
     set("failedLowMem2", c.failed_low_mem2);
     set("ctWqBytes", c.ct_wq_bytes);
     set("pingsAnswered", c.pings_answered);
+    set("socketWrites", c.socket_writes);
     set("framingErrors", c.framing_errors);
     set("handshakeFailures", c.handshake_failures);
     set("idleTimeouts", c.idle_timeouts);
@@ -338,7 +332,6 @@ class TransportWrap : public Napi::ObjectWrap<TransportWrap> {
   }
 
   IoLoop* loop_ = nullptr;
-  Cleanup cleanup_;
 };
 
 }  // namespace

@@ -5,7 +5,8 @@
  * generation is dropped when it is no longer current and its last connection has closed).
  */
 import { ConfigError, contextOptionsFor } from './config';
-import { SecureContext, createContext } from './transport-native';
+import { TlsError } from './errors';
+import { SecureContext, createSecureContext } from './secure-context';
 import { ParamStore } from './params';
 import { Profile, ProfileSet } from './profile';
 
@@ -31,13 +32,14 @@ export class Generation {
     const all = [...profiles.server, ...profiles.client, profiles.serverDefault, profiles.clientDefault];
     for (const profile of all) {
       if (contexts.has(profile)) continue;
-      const result = createContext(contextOptionsFor(profile, params));
-      if ('error' in result) {
-        throw new ConfigError(`[${profile.section}]: ${result.error.message}`, {
-          file: profile.file || undefined, line: profile.line || undefined, parameter: result.error.parameter || undefined,
+      try {
+        contexts.set(profile, createSecureContext(contextOptionsFor(profile, params)));
+      } catch (err) {
+        if (!(err instanceof TlsError)) throw err;
+        throw new ConfigError(`[${profile.section}]: ${err.message}`, {
+          file: profile.file || undefined, line: profile.line || undefined, parameter: err.parameter || undefined,
         });
       }
-      contexts.set(profile, result.context);
     }
     return new Generation(number, profiles, contexts);
   }

@@ -1,6 +1,8 @@
 /** Public exports of sip-tls. */
 export * from './profile';
 export { TlsModule, TlsConnection, TlsTransportError } from './tls-module';
+export { TRANSPORT_ERROR_CODES } from './transport-errors';
+export type { TransportErrorCode } from './transport-errors';
 export type { TlsModuleOptions, ConnectOptions, CloseInfo, ConnectionOutEvent, EventCallback, ConnectionListEntry, ModuleInfo } from './tls-module';
 export { Generation } from './generation';
 export { LogLevel, StderrLogger } from './tls-log';

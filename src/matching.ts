@@ -25,14 +25,47 @@ type NameMatch = 'exact' | 'suffix' | null;
  * mode 1 equal or a subdomain at any depth; mode 2 subdomains only. Case-insensitive.
  */
 export function matchServerName(sni: string, serverName: string, mode: number): NameMatch {
-  if (!sni || !serverName) return null;
-  const a = sni.toLowerCase();
-  const b = serverName.toLowerCase();
+  return matchLowerName(sni.toLowerCase(), serverName.toLowerCase(), mode);
+}
+
+function matchLowerName(a: string, b: string, mode: number): NameMatch {
+  if (!a || !b) return null;
   if (mode !== 2 && a === b) return 'exact';
   if ((mode === 1 || mode === 2) && a.length > b.length && a.endsWith(b) && a[a.length - b.length - 1] === '.') {
     return 'suffix';
   }
   return null;
+}
+
+/** A role's profiles by ip and by lower-cased server_name (each list in file order), and file positions. */
+interface RoleIndex {
+  byIp: Map<string, Profile[]>;
+  byName: Map<string, Profile[]>;
+  position: Map<Profile, number>;
+}
+
+/**
+ * Indexes per profile list, built at the first lookup. A ProfileSet is not changed after it is
+ * built (a reload builds a new one), so the index stays valid for the set's life.
+ */
+const indexes = new WeakMap<readonly Profile[], RoleIndex>();
+
+function indexOf(list: readonly Profile[]): RoleIndex {
+  let index = indexes.get(list);
+  if (index) return index;
+  const built: RoleIndex = { byIp: new Map(), byName: new Map(), position: new Map() };
+  const add = (map: Map<string, Profile[]>, key: string, p: Profile): void => {
+    const same = map.get(key);
+    if (same) same.push(p); else map.set(key, [p]);
+  };
+  list.forEach((p, i) => {
+    built.position.set(p, i);
+    if (p.settings.serverName) add(built.byName, p.settings.serverName.toLowerCase(), p);
+    if (p.address.kind === 'ip') add(built.byIp, p.address.ip, p);
+  });
+  index = built;
+  indexes.set(list, index);
+  return index;
 }
 
 function where(profile: Profile): string {
@@ -43,43 +76,46 @@ function describe(profile: Profile): string {
   return `[${profile.section}]${where(profile)}`;
 }
 
-/** The ip:port profiles of `list` for an endpoint: exact port first, then port-0 wildcards; file order within. */
-function byAddress(list: readonly Profile[], endpoint: Endpoint): Profile[] {
-  const ip = canonicalIp(endpoint.ip);
+/** The ip:port profiles for an endpoint: exact port first, then port-0 wildcards; file order within. */
+function byAddress(index: RoleIndex, ip: string, port: number): Profile[] {
   const exact: Profile[] = [];
   const wildcard: Profile[] = [];
-  for (const p of list) {
-    if (p.address.kind !== 'ip' || p.address.ip !== ip) continue;
-    if (p.address.port === endpoint.port) exact.push(p);
+  for (const p of index.byIp.get(ip) ?? []) {
+    if (p.address.kind !== 'ip') continue;
+    if (p.address.port === port) exact.push(p);
     else if (p.address.port === 0) wildcard.push(p);
   }
-  return [...exact, ...wildcard];
+  return exact.length === 0 ? wildcard : wildcard.length === 0 ? exact : [...exact, ...wildcard];
 }
 
-/** The best SNI match among `candidates` (file order): exact names first, then suffixes. */
-function bySni(candidates: readonly Profile[], sni: string): { profile: Profile; how: 'exact' | 'suffix' } | undefined {
-  let suffix: Profile | undefined;
-  for (const p of candidates) {
-    const how = matchServerName(sni, p.settings.serverName, p.settings.serverNameMode);
-    if (how === 'exact') return { profile: p, how };
-    if (how === 'suffix' && !suffix) suffix = p;
+/**
+ * The best SNI match among the address matches and the `any` profiles: an exact name first, else
+ * a subdomain match (mode 1 or 2); the first in file order within each. Looks up the SNI and each
+ * of its parent domains by name, so the cost does not grow with the number of profiles.
+ */
+function bySni(index: RoleIndex, addressMatches: readonly Profile[], sni: string): { profile: Profile; how: 'exact' | 'suffix' } | undefined {
+  const eligible = (p: Profile): boolean => p.address.kind === 'any' || addressMatches.includes(p);
+  const lower = sni.toLowerCase();
+  const exact = index.byName.get(lower)?.find((p) => p.settings.serverNameMode !== 2 && eligible(p));
+  if (exact) return { profile: exact, how: 'exact' };
+  let best: Profile | undefined;
+  for (let dot = lower.indexOf('.'); dot >= 0; dot = lower.indexOf('.', dot + 1)) {
+    const parent = lower.slice(dot + 1);
+    const p = index.byName.get(parent)?.find((c) => (c.settings.serverNameMode === 1 || c.settings.serverNameMode === 2) && eligible(c));
+    if (p && (!best || (index.position.get(p) as number) < (index.position.get(best) as number))) best = p;
   }
-  return suffix ? { profile: suffix, how: 'suffix' } : undefined;
-}
-
-/** Profiles of both kinds in file order (ip:port and any), the order SNI matching walks. */
-function inFileOrder(list: readonly Profile[], endpoint: Endpoint): Profile[] {
-  const address = new Set(byAddress(list, endpoint));
-  return list.filter((p) => address.has(p) || p.address.kind === 'any');
+  return best ? { profile: best, how: 'suffix' } : undefined;
 }
 
 function matchByAddressAndName(
   list: readonly Profile[], fallback: Profile, endpoint: Endpoint, name: string | undefined, side: 'local' | 'remote', nameLabel: string,
 ): MatchResult {
-  const shown = addressText({ kind: 'ip', ip: canonicalIp(endpoint.ip), port: endpoint.port });
-  const addressMatches = byAddress(list, endpoint);
+  const ip = canonicalIp(endpoint.ip);
+  const shown = addressText({ kind: 'ip', ip, port: endpoint.port });
+  const index = indexOf(list);
+  const addressMatches = byAddress(index, ip, endpoint.port);
   if (name) {
-    const hit = bySni(inFileOrder(list, endpoint), name);
+    const hit = bySni(index, addressMatches, name);
     if (hit) {
       const p = hit.profile;
       const scope = p.address.kind === 'any' ? 'an any profile' : `${side} ${shown}`;
@@ -116,8 +152,8 @@ export function matchServer(set: ProfileSet, local: Endpoint, sni?: string): Mat
 export function matchClient(set: ProfileSet, remote: Endpoint, opts: { serverName?: string; serverId?: string } = {}): MatchResult {
   if (opts.serverId) {
     const id = opts.serverId.toLowerCase();
-    const p = set.client.find((c) => c.settings.serverId.toLowerCase() === id)
-      ?? [set.clientDefault].find((c) => c.settings.serverId.toLowerCase() === id);
+    const hasId = (c: Profile): boolean => c.settings.serverId.toLowerCase() === id;
+    const p = set.client.find(hasId) ?? (hasId(set.clientDefault) ? set.clientDefault : undefined);
     if (p) return { profile: p, reason: `server_id '${opts.serverId}' matches ${describe(p)}` };
   }
   const result = matchByAddressAndName(set.client, set.clientDefault, remote, opts.serverName, 'remote', 'server name');

@@ -108,7 +108,7 @@ export const PARAMS: readonly ParamSpec[] = [
     description: 'private key file, or /engine:KEY or /uri:STORE-URI for HSM keys' }),
   p({ name: 'private_key_password', type: 'string', default: '', runtime: null, path: false, unit: '', origin: 'kamailio',
     description: 'password of an encrypted private key (see key_password_mode)' }),
-  p({ name: 'key_password_mode', type: 'int', default: 0, min: 0, max: 3, runtime: null, path: false, unit: '', origin: 'kamailio',
+  p({ name: 'key_password_mode', type: 'int', default: 0, min: 2, max: 3, special: [0], runtime: null, path: false, unit: '', origin: 'kamailio',
     description: 'how private_key_password is read: 0 the value itself, 2 an environment variable name, 3 a file (1, TTY prompt, is refused)' }),
   p({ name: 'certificate2', type: 'string', default: '', runtime: null, path: true, unit: 'path', origin: 'kamailio',
     description: 'second certificate (e.g. ECDSA beside RSA)' }),
@@ -237,13 +237,27 @@ export function findParam(name: string): ParamSpec | undefined {
 }
 
 /**
- * The spec of a runtime-changeable parameter by any of the names an operator may use:
- * the module name (`tls_log`), the runtime name (`tls.log`) or group and name given apart
- * (`tls`, `log`, as `cfg.set_now_int tls log 10` does).
+ * The spec of a runtime parameter by its runtime name (`tls.log`), group and name given apart
+ * (`tls`, `log`), or, without a group, its module name (`tls_log`); the spec may be a start-only
+ * parameter only when found by module name.
  */
 export function findRuntimeParam(name: string, group?: string): ParamSpec | undefined {
   const full = group ? `${group}.${name}` : name;
   return BY_RUNTIME.get(full) ?? BY_RUNTIME.get(`tls.${full}`) ?? (group ? undefined : BY_NAME.get(name));
+}
+
+/**
+ * The spec of a parameter by any of the names an operator may use: the module name (`tls_log`),
+ * the runtime name (`tls.log`), group and name given apart (`tls`, `log`, as
+ * `cfg.set_now_int tls log 10` and `cfg.get tls log` do) or its `tls.options` field name
+ * (`tls`, `method`). Undefined when none fits.
+ */
+export function findCfgParam(name: string, group?: string): ParamSpec | undefined {
+  const full = group ? `${group}.${name}` : name;
+  const runtime = BY_RUNTIME.get(full) ?? (group ? undefined : BY_RUNTIME.get(`tls.${name}`));
+  if (runtime) return runtime;
+  if (group && group !== 'tls') return undefined;
+  return BY_OPTIONS_FIELD.get(name) ?? BY_NAME.get(name);
 }
 
 /** The closest known parameter name, for "did you mean" hints. */
@@ -341,10 +355,10 @@ export function parseParamValue(name: string, raw: unknown): ParamValue {
         : typeof raw === 'string' ? parseIntStrict(raw) : undefined;
       if (n === undefined) return bad();
       if (spec.special?.includes(n)) return n;
-      if (n < (spec.min as number) || n > (spec.max as number)) return bad();
       if (name === 'key_password_mode' && n === 1) {
         throw new ParamError(name, `key_password_mode 1 (prompt on the TTY) is not supported: sip-tls never prompts; use 0 (the value), 2 (environment variable) or 3 (file)`);
       }
+      if (n < (spec.min as number) || n > (spec.max as number)) return bad();
       return n;
     }
     case 'enum': {
@@ -414,6 +428,10 @@ const TLS_OPTIONS_FIELDS: ReadonlyArray<readonly [string, ParamName]> = [
   ['con_ct_wq_max', 'con_ct_wq_max'],
   ['ct_wq_blk_size', 'ct_wq_blk_size'],
 ];
+
+const BY_OPTIONS_FIELD = new Map<string, ParamSpec>(
+  TLS_OPTIONS_FIELDS.map(([field, name]) => [field, BY_NAME.get(name) as ParamSpec]),
+);
 
 /** Called after a parameter changed: its name, the new and the old value. */
 export type ParamChangeListener = <N extends ParamName>(name: N, value: ModuleParams[N], previous: ModuleParams[N]) => void;
@@ -497,6 +515,15 @@ export class ParamStore {
   }
 
   /**
+   * A parameter and its current value by any name `findCfgParam` knows (for `cfg.get`);
+   * undefined when none fits.
+   */
+  lookup(name: string, group?: string): ParamEntry | undefined {
+    const spec = findCfgParam(name, group);
+    return spec ? { spec, value: this.values[spec.name] } : undefined;
+  }
+
+  /**
    * Changes a runtime parameter, validated as at start. `name` is the module name
    * (`connection_timeout`), the runtime name (`tls.connection_timeout`) or, with `group`, the
    * cfg name as `cfg.set_now_int tls connection_timeout 180` gives it.
@@ -504,7 +531,7 @@ export class ParamStore {
    * @throws ParamError for unknown or non-runtime parameters and bad values.
    */
   setRuntime(name: string, value: unknown, group?: string): ParamName {
-    const spec = findRuntimeParam(name, group);
+    const spec = findCfgParam(name, group);
     const shown = group ? `${group}.${name}` : name;
     if (!spec) {
       requireParam(name);

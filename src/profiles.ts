@@ -10,13 +10,7 @@
 import { ConfigError } from './config-error';
 import { resolveConfigPath } from './paths';
 import { Profile, ProfileAddress, ProfileSet, ProfileSettings, Role } from './profile';
-import { TLS_CFG_KEY_OF, TlsCfgSection, headerText } from './tls-cfg';
-
-/** Fields a profile takes from its role's default when it does not set them. */
-export const INHERITED_FIELDS: ReadonlyArray<keyof ProfileSettings> = [
-  'method', 'certificate', 'caList', 'caPath', 'crl', 'requireCertificate', 'cipherList', 'privateKey',
-  'privateKeyPassword', 'verifyCertificate', 'verifyDepth', 'verifyClient', 'identityCheck',
-];
+import { TlsCfgSection, headerText } from './tls-cfg';
 
 /** Fields holding a file or directory (resolved by the guide's path rule). */
 export const PATH_FIELDS: ReadonlyArray<keyof ProfileSettings> = [
@@ -70,27 +64,35 @@ export function checkSections(sections: readonly TlsCfgSection[]): ConfigError[]
   const errors: ConfigError[] = [];
   const where = (s: TlsCfgSection): string => `${s.file}:${s.line}`;
   const at = (s: TlsCfgSection) => ({ file: s.file, line: s.line, col: s.col });
-  for (let i = 0; i < sections.length; i++) {
-    const s = sections[i];
-    if (s.address.kind === 'any' && !s.values.serverName) {
+  const defaults = new Map<string, TlsCfgSection>();
+  /** Per role and ip:port: the first section, and the first one without server_name. */
+  const addresses = new Map<string, { first: TlsCfgSection; firstWithoutName?: TlsCfgSection }>();
+  for (const s of sections) {
+    const a = s.address;
+    if (a.kind === 'any' && !s.values.serverName) {
       errors.push(new ConfigError(`tls domain for any address but no server name: [${s.section}] needs server_name`, { ...at(s), parameter: 'server_name' }));
-    }
-    for (let j = 0; j < i; j++) {
-      const earlier = sections[j];
-      if (earlier.role !== s.role) continue;
-      const a = earlier.address;
-      const b = s.address;
-      if (a.kind === 'default' && b.kind === 'default') {
-        errors.push(new ConfigError(`Duplicate TLS domain [${headerText(s.role, b)}] (first at ${where(earlier)}): there can be only one`, at(s)));
-        break;
+    } else if (a.kind === 'default') {
+      const earlier = defaults.get(s.role);
+      if (earlier) {
+        errors.push(new ConfigError(`Duplicate TLS domain [${headerText(s.role, a)}] (first at ${where(earlier)}): there can be only one`, at(s)));
+      } else {
+        defaults.set(s.role, s);
       }
-      if (a.kind === 'ip' && b.kind === 'ip' && a.ip === b.ip && a.port === b.port
-        && (!earlier.values.serverName || !s.values.serverName)) {
+    } else if (a.kind === 'ip') {
+      const key = `${s.role} ${a.ip} ${a.port}`;
+      const seen = addresses.get(key);
+      const named = Boolean(s.values.serverName);
+      if (!seen) {
+        addresses.set(key, { first: s, firstWithoutName: named ? undefined : s });
+        continue;
+      }
+      const earlier = named ? seen.firstWithoutName : seen.first;
+      if (earlier) {
         errors.push(new ConfigError(
-          `Duplicate TLS domain [${headerText(s.role, b)}] (first at ${where(earlier)}): the same address may appear again only when every such section has server_name`,
+          `Duplicate TLS domain [${headerText(s.role, a)}] (first at ${where(earlier)}): the same address may appear again only when every such section has server_name`,
           { ...at(s), parameter: 'server_name' }));
-        break;
       }
+      if (!named && !seen.firstWithoutName) seen.firstWithoutName = s;
     }
   }
   return errors;
@@ -151,9 +153,3 @@ function toProfile(section: TlsCfgSection, parent: ProfileSettings, baseDir: str
     settings,
   };
 }
-
-/** The tls.cfg key of a profile field (for messages). */
-export function keyOf(field: keyof ProfileSettings): string {
-  return TLS_CFG_KEY_OF[field] ?? field;
-}
-

@@ -120,7 +120,7 @@ export class TlsCfgParser {
 
   /** Parses one text; never throws for bad input (errors are collected). */
   feed(text: string, file: string): this {
-    this.text = text;
+    this.text = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
     this.file = file;
     this.pos = 0;
     this.line = 1;
@@ -422,9 +422,23 @@ function convertValue(spec: KeySpec, raw: string): string | number | boolean | u
   }
 }
 
+/** Recent canonicalIp results: connections come from a limited set of local and peer addresses. */
+const canonicalCache = new Map<string, string>();
+const CANONICAL_CACHE_SIZE = 4096;
+
 /** Canonical text of an IP address: IPv6 compressed lower-case, IPv4-mapped IPv6 as IPv4. */
 export function canonicalIp(ip: string): string {
-  if (net.isIPv4(ip)) return ip.split('.').map((o) => String(Number(o))).join('.');
+  let canonical = canonicalCache.get(ip);
+  if (canonical === undefined) {
+    canonical = computeCanonicalIp(ip);
+    if (canonicalCache.size >= CANONICAL_CACHE_SIZE) canonicalCache.clear();
+    canonicalCache.set(ip, canonical);
+  }
+  return canonical;
+}
+
+function computeCanonicalIp(ip: string): string {
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(ip)) return ip.split('.').map((o) => String(Number(o))).join('.');
   if (!net.isIPv6(ip)) return ip;
   const host = new URL(`http://[${ip}]/`).hostname.slice(1, -1);
   const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(host);

@@ -21,9 +21,12 @@ import { matchClient, matchServer } from './matching';
 import { ParamName, ParamStore } from './params';
 import { Endpoint, Profile } from './profile';
 import { LogLevel, StderrLogger, TlsLogger } from './tls-log';
+import { TlsTransportError } from './transport-errors';
 import {
   NativeConnectionState, NativeTlsFacts, NativeTransport, Transport, TransportEvent, TransportStats,
 } from './transport-native';
+
+export { TlsTransportError } from './transport-errors';
 
 /** How a TlsModule is made: a sip-tls.ini, or module parameters by their Kamailio names. */
 export interface TlsModuleOptions {
@@ -59,14 +62,6 @@ export interface CloseInfo {
   byPeer: boolean;
 }
 
-/** An error of the transport with a code (`ERR_TLS_CT_WQ_FULL`, `ERR_SSL_…`). */
-export class TlsTransportError extends Error {
-  constructor(readonly code: string, message: string) {
-    super(message);
-    this.name = 'TlsTransportError';
-  }
-}
-
 /** What `event_route[tls:connection-out]` gets: the connection, and `drop()`. */
 export interface ConnectionOutEvent {
   /** "tls:connection-out". */
@@ -91,13 +86,14 @@ export class TlsConnection {
   /** TLS facts once established. */
   facts: NativeTlsFacts | undefined;
   state: ConnectionState;
-  readonly createdAt = new Date();
-  /** Resolves when the handshake is done (and connection-out did not drop it); rejects on close before. */
-  readonly ready: Promise<TlsConnection>;
   /** Set when closed. */
   closeInfo: CloseInfo | undefined;
-  /** @internal */ settle!: { resolve(c: TlsConnection): void; reject(e: Error): void };
   /** @internal */ held = false;
+  /** @internal */ settle: { resolve(c: TlsConnection): void; reject(e: Error): void } | undefined;
+  // Memory per idle connection counts at 10k+ connections: inbound connections get no promise
+  // and no Date object unless asked.
+  private readyPromise: Promise<TlsConnection> | undefined;
+  private readonly createdMs = Date.now();
 
   /** @internal */
   constructor(
@@ -113,8 +109,27 @@ export class TlsConnection {
     public profile: Profile,
   ) {
     this.state = outbound ? 'connecting' : 'handshake';
-    this.ready = new Promise((resolve, reject) => { this.settle = { resolve, reject }; });
-    this.ready.catch(() => undefined);
+    if (outbound) this.makeReady();
+  }
+
+  private makeReady(): Promise<TlsConnection> {
+    this.readyPromise = new Promise((resolve, reject) => { this.settle = { resolve, reject }; });
+    this.readyPromise.catch(() => undefined);
+    return this.readyPromise;
+  }
+
+  /** When the connection was made. */
+  get createdAt(): Date {
+    return new Date(this.createdMs);
+  }
+
+  /** Resolves when the handshake is done (and connection-out did not drop it); rejects on close before. */
+  get ready(): Promise<TlsConnection> {
+    if (this.readyPromise) return this.readyPromise;
+    if (this.state === 'established') return (this.readyPromise = Promise.resolve(this));
+    const promise = this.makeReady();
+    if (this.state === 'closed') this.settle?.reject(new TlsTransportError(this.closeInfo?.code || 'ERR_TLS_CONNECTION_CLOSED', `connection ${this.id} is closed`));
+    return promise;
   }
 
   /** Kamailio's is_peer_verified(): a peer certificate was presented and verified. */
@@ -171,6 +186,7 @@ interface ListenerEntry {
 
 const KAMAILIO_STATES: Record<NativeConnectionState['state'], [string, string]> = {
   connecting: ['pre-init', 'pre-init'],
+  profile: ['pre-init', 'pre-init'],
   handshake: ['tls_accept', 'tls_connect'],
   sni: ['tls_accept', 'tls_connect'],
   established: ['established', 'established'],
@@ -178,7 +194,7 @@ const KAMAILIO_STATES: Record<NativeConnectionState['state'], [string, string]> 
 };
 
 /** Codes of failures that are our fault, logged at ERR; the rest is the peer's or the network's. */
-const OUR_FAULTS = new Set(['ERR_TLS_LOW_MEMORY', 'ERR_TLS_NO_MEMORY', 'ERR_TLS_INVALID_STATE', 'ERR_TLS_ACCEPT']);
+const OUR_FAULTS = new Set(['ERR_TLS_LOW_MEMORY', 'ERR_TLS_OUT_OF_MEMORY', 'ERR_TLS_INVALID_STATE', 'ERR_TLS_ACCEPT']);
 
 function localTimestamp(date: Date): string {
   const p = (n: number): string => String(n).padStart(2, '0');
@@ -212,6 +228,7 @@ export class TlsModule extends EventEmitter {
   private readonly conns = new Map<number, TlsConnection>();
   private readonly listeners_ = new Map<number, ListenerEntry>();
   private readonly callbacks = new Map<string, EventCallback>();
+  private readonly strings = new Map<string, string>();
   private connectServerId = '';
   private closed = false;
 
@@ -390,7 +407,7 @@ export class TlsModule extends EventEmitter {
         id: n.id,
         dom: c?.profile.name ?? 'N/A',
         sni: c?.sni || 'N/A',
-        timestamp: localTimestamp(c?.createdAt ?? new Date(Date.now() - n.ageMs)),
+        timestamp: localTimestamp(new Date(Date.now() - n.ageMs)),
         timeout: timeoutS < 0 ? 2147483647 : Math.round(timeoutS - n.idleMs / 1000),
         src_ip: remote.ip,
         src_port: remote.port,
@@ -453,7 +470,7 @@ export class TlsModule extends EventEmitter {
     this.transport.shutdown();
     for (const c of this.conns.values()) {
       c.state = 'closed';
-      c.settle.reject(new TlsTransportError('ERR_TLS_CONNECTION_CLOSED', `connection ${c.id}: the module was closed`));
+      c.settle?.reject(new TlsTransportError('ERR_TLS_CONNECTION_CLOSED', `connection ${c.id}: the module was closed`));
     }
     this.conns.clear();
     this.listeners_.clear();
@@ -472,6 +489,14 @@ export class TlsModule extends EventEmitter {
     if (gen !== this.current && gen.connections <= 0) this.generationsAlive.delete(gen.number);
   }
 
+  private intern(text: string): string {
+    const known = this.strings.get(text);
+    if (known !== undefined) return known;
+    if (this.strings.size >= 4096) this.strings.clear();
+    this.strings.set(text, text);
+    return text;
+  }
+
   private describe(c: TlsConnection): string {
     const dir = c.outbound ? 'to' : 'from';
     const sni = c.sni ? `, sni ${c.sni}` : '';
@@ -480,18 +505,30 @@ export class TlsModule extends EventEmitter {
 
   /** One loop turn's events: opens, SNI and handshakes first, then messages, then closes. */
   private onEvents(events: TransportEvent[], bytes: Buffer, index: Uint32Array): void {
+    // A throwing application handler must not cost the rest of the turn (an SNI pause left
+    // waiting, a close never recorded): every event runs, then the first exception goes on to
+    // the caller (Node's uncaughtException, as for any callback from the loop).
+    let thrown: { error: unknown } | undefined;
+    const guarded = (run: () => void): void => {
+      try {
+        run();
+      } catch (error) {
+        thrown ??= { error };
+      }
+    };
     for (const event of events) {
-      if (event.type === 'open') this.onOpen(event);
-      else if (event.type === 'sni') this.onSni(event.id, event.serverName);
-      else if (event.type === 'secure') this.onSecure(event.id, event.facts);
+      if (event.type === 'open') guarded(() => this.onOpen(event));
+      else if (event.type === 'sni') guarded(() => this.onSni(event.id, event.serverName));
+      else if (event.type === 'secure') guarded(() => this.onSecure(event.id, event.facts));
     }
     for (let i = 0; i < index.length; i += 3) {
       const connection = this.conns.get(index[i]);
-      if (connection) this.emit('message', bytes.subarray(index[i + 1], index[i + 1] + index[i + 2]), connection);
+      if (connection) guarded(() => this.emit('message', bytes.subarray(index[i + 1], index[i + 1] + index[i + 2]), connection));
     }
     for (const event of events) {
-      if (event.type === 'close') this.onClose(event.id, { reason: event.reason, code: event.code, byPeer: event.byPeer });
+      if (event.type === 'close') guarded(() => this.onClose(event.id, { reason: event.reason, code: event.code, byPeer: event.byPeer }));
     }
+    if (thrown) throw thrown.error;
   }
 
   private onOpen(event: Extract<TransportEvent, { type: 'open' }>): void {
@@ -510,11 +547,21 @@ export class TlsModule extends EventEmitter {
     c.local = local;
     this.adopt(c);
     this.log(this.params.get('tls_debug'), `new connection ${event.id} from ${showEndpoint(c.remote)} on ${showEndpoint(local)}: ${match.reason}`);
+    if (event.awaitProfile) {
+      // A wildcard listener's context was chosen for 0.0.0.0 / ::; the real local address decides.
+      const listener = this.listeners_.get(event.listener);
+      const listenerProfile = listener ? matchServer(gen.profiles, listener.endpoint).profile : undefined;
+      const result = this.transport.resume(event.id, match.profile === listenerProfile ? null : gen.context(match.profile));
+      if (result && 'error' in result) this.log(LogLevel.ERR, `${this.describe(c)}: cannot use ${match.profile.name}: ${result.error.message}`);
+    }
   }
 
   private onSni(id: number, serverName: string): void {
     const c = this.conns.get(id);
-    if (!c) return;
+    if (!c) {
+      this.transport.resume(id, null);
+      return;
+    }
     c.sni = serverName;
     const match = matchServer(c.generation.profiles, c.local, serverName);
     // The dom shown by tls.list stays the initial profile, as in Kamailio.
@@ -529,8 +576,15 @@ export class TlsModule extends EventEmitter {
   private onSecure(id: number, facts: NativeTlsFacts): void {
     const c = this.conns.get(id);
     if (!c) return;
+    // Thousands of connections share a handful of versions, ciphers and descriptions.
+    facts.version = this.intern(facts.version);
+    facts.cipher = this.intern(facts.cipher);
+    facts.description = this.intern(facts.description);
+    facts.verifyError = this.intern(facts.verifyError);
+    facts.serverName = this.intern(facts.serverName);
     c.facts = facts;
     c.state = 'established';
+    if (!c.outbound) c.settle?.resolve(c);
     if (!c.outbound) c.sni = facts.serverName;
     const level = this.params.get('tls_log');
     const verb = c.outbound ? 'tls_connect: new connection to' : 'tls_accept: new connection from';
@@ -574,7 +628,7 @@ export class TlsModule extends EventEmitter {
       return;
     }
     if (c.held) this.transport.release(c.id);
-    c.settle.resolve(c);
+    c.settle?.resolve(c);
   }
 
   private onClose(id: number, info: CloseInfo): void {
@@ -590,14 +644,21 @@ export class TlsModule extends EventEmitter {
     const level = OUR_FAULTS.has(info.code) ? LogLevel.ERR
       : (!wasEstablished || (info.code && !info.byPeer)) ? LogLevel.INFO : this.params.get('tls_debug');
     this.log(level, `${this.describe(c)} ${what}: ${info.reason}${info.code ? ` [${info.code}]` : ''}`);
-    c.settle.reject(new TlsTransportError(info.code || 'ERR_TLS_CONNECTION_CLOSED', `${this.describe(c)} ${what}: ${info.reason}`));
-    this.emit('close', c, info);
+    const error = new TlsTransportError(info.code || 'ERR_TLS_CONNECTION_CLOSED', `${this.describe(c)} ${what}: ${info.reason}`);
+    c.settle?.reject(error);
+    // 'error' only reaches listeners that asked for it: a failed handshake is routine on a
+    // public port and must not take the process down as an unhandled 'error' event would.
+    try {
+      if (!wasEstablished && this.listenerCount('error') > 0) this.emit('error', error, c);
+    } finally {
+      this.emit('close', c, info);
+    }
   }
 }
 
 const CLOSED_STATS: TransportStats = {
   opened: 0, accepted: 0, connected: 0, refusedMaxConnections: 0, refusedLowMem1: 0, failedLowMem2: 0, ctWqBytes: 0,
-  pingsAnswered: 0, framingErrors: 0, handshakeFailures: 0, idleTimeouts: 0, handshakeTimeouts: 0, sendTimeouts: 0,
+  pingsAnswered: 0, socketWrites: 0, framingErrors: 0, handshakeFailures: 0, idleTimeouts: 0, handshakeTimeouts: 0, sendTimeouts: 0,
   memoryInUse: 0, memoryAvailable: -1,
 };
 
@@ -606,5 +667,5 @@ const SEND_ERRORS: Record<string, string> = {
   ERR_TLS_WRITE_QUEUE_FULL: 'write queue full (the peer does not read)',
   ERR_TLS_LOW_MEMORY: 'not enough memory (low_mem_threshold2)',
   ERR_TLS_CONNECTION_CLOSED: 'no such open connection',
-  ERR_TLS_NO_MEMORY: 'out of memory',
+  ERR_TLS_OUT_OF_MEMORY: 'out of memory',
 };

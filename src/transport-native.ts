@@ -3,30 +3,15 @@
  * libuv loop, C++) and `SipFramer` (the SIP stream framer on its own). TS checks arguments;
  * the native side trusts them (style.md).
  */
-import { ContextOptions } from './profile';
-
-/** A native SecureContext (one SSL_CTX of one profile); opaque here. */
-export interface SecureContext {
-  readonly __secureContext: never;
-}
-
-/** An error value from the addon (OpenSSL's or ours). */
-export interface NativeErrorValue {
-  code: string;
-  library: string;
-  reason: string;
-  message: string;
-  file?: string;
-  parameter?: string;
-}
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const addon = require('bindings')('sip_tls') as Record<string, unknown>;
+import * as native from './native';
+import type { SecureContext } from './native';
 
 /** A connection event of one loop turn (see native/event_batch.h). */
 export type TransportEvent =
   | { type: 'open'; id: number; outbound: boolean; listener: number; generation: number;
-      localIp: string; localPort: number; remoteIp: string; remotePort: number }
+      localIp: string; localPort: number; remoteIp: string; remotePort: number;
+      /** Accepted on a wildcard address: nothing is read until resume() gives the profile's context. */
+      awaitProfile: boolean }
   | { type: 'sni'; id: number; serverName: string }
   | { type: 'secure'; id: number; facts: NativeTlsFacts }
   | { type: 'close'; id: number; reason: string; code: string; byPeer: boolean };
@@ -103,7 +88,7 @@ export interface TransportLimits {
 /** Live per-connection facts (`Transport#list()`). */
 export interface NativeConnectionState {
   id: number;
-  state: 'connecting' | 'handshake' | 'sni' | 'established' | 'closing';
+  state: 'connecting' | 'profile' | 'handshake' | 'sni' | 'established' | 'closing';
   outbound: boolean;
   generation: number;
   ageMs: number;
@@ -124,6 +109,8 @@ export interface TransportStats {
   failedLowMem2: number;
   ctWqBytes: number;
   pingsAnswered: number;
+  /** Write syscalls started (uv_try_write, uv_write): sends of one turn share them. */
+  socketWrites: number;
   framingErrors: number;
   handshakeFailures: number;
   idleTimeouts: number;
@@ -156,7 +143,10 @@ export declare class Transport {
   /** `hold`: send nothing after the handshake until release() (connection-out). */
   connect(ip: string, port: number, context: SecureContext, generation: number, serverName: string,
     hold: boolean): { id: number } | { error: NativeError };
-  /** After an 'sni' event: switch to `context` (null keeps the current one) and go on. */
+  /**
+   * After an 'sni' event, or an 'open' event with `awaitProfile`: switch to `context` (null keeps
+   * the current one) and go on.
+   */
   resume(id: number, context: SecureContext | null): undefined | { error: NativeError };
   /** Queues a message; undefined on success, else an ERR_TLS_* code. */
   send(id: number, data: Buffer): string | undefined;
@@ -177,17 +167,7 @@ export declare class SipFramer {
   readonly pending: { bytes: number; storage: number };
 }
 
-const bound = addon as unknown as {
-  Transport: typeof Transport;
-  SipFramer: typeof SipFramer;
-  SecureContext: abstract new () => SecureContext;
-  createSecureContext(options: ContextOptions): SecureContext | NativeErrorValue;
-};
+// native.ts is the one importer of the addon; it exports everything the addon has.
+const bound = native as unknown as { Transport: typeof Transport; SipFramer: typeof SipFramer };
 export const NativeTransport: typeof Transport = bound.Transport;
 export const NativeSipFramer: typeof SipFramer = bound.SipFramer;
-
-/** Builds one profile's context; an error value names the parameter and file at fault. */
-export function createContext(options: ContextOptions): { context: SecureContext } | { error: NativeErrorValue } {
-  const result = bound.createSecureContext(options);
-  return result instanceof bound.SecureContext ? { context: result } : { error: result as NativeErrorValue };
-}

@@ -2,23 +2,24 @@
  * `sip-tls cfg check FILE` and `sip-tls cfg explain …`.
  *
  * FILE / `--config` is a sip-tls.ini (`*.ini`: its parameters and the tls.cfg it names) or a tls.cfg
- * file or directory (relative paths in it resolve against `--base DIR`, default its own directory,
- * as if a main config stood beside it).
+ * file or directory (relative paths in it resolve against `--base DIR`, default the directory FILE
+ * is in, as if the main config stood beside it).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError, collectProfileSet } from '../config';
 import { readMainConfig, parseHostPort } from '../main-config';
 import { MatchResult, matchClient, matchServer } from '../matching';
-import { Endpoint, ProfileSet, ProfileSettings } from '../profile';
-import { resolveSections } from '../profiles';
+import { Endpoint, Profile, ProfileSet, ProfileSettings } from '../profile';
+import { PATH_FIELDS, resolveSections } from '../profiles';
 import { readTlsCfg, TLS_CFG_KEY_OF } from '../tls-cfg';
 
 const USAGE = `usage:
-  sip-tls cfg check FILE [--base DIR]
+  sip-tls cfg check FILE [--base DIR] [--files]
   sip-tls cfg explain --config FILE --role server|client [--local IP:PORT] [--remote IP:PORT]
                       [--sni NAME] [--server-id ID] [--base DIR] [--json]
-FILE is a sip-tls.ini (*.ini) or a tls.cfg file or directory.`;
+FILE is a sip-tls.ini (*.ini) or a tls.cfg file or directory. --files also checks that the
+certificate, key, CA, CA path and CRL files of every profile can be read.`;
 
 class UsageError extends Error {}
 
@@ -28,7 +29,7 @@ interface Options {
 }
 
 const VALUE_FLAGS = new Set(['--config', '--role', '--local', '--remote', '--sni', '--server-id', '--base']);
-const BOOL_FLAGS = new Set(['--json', '--help', '-h']);
+const BOOL_FLAGS = new Set(['--json', '--files', '--help', '-h']);
 
 function parseArgs(args: string[]): Options {
   const positional: string[] = [];
@@ -68,7 +69,7 @@ function loadForCheck(file: string, base: string | undefined): { set: ProfileSet
       throw err;
     }
   }
-  const baseDir = path.resolve(base ?? (isDirectory(file) ? file : path.dirname(file)));
+  const baseDir = path.resolve(base ?? path.dirname(path.resolve(file)));
   const parsed = readTlsCfg(file);
   const { set, errors } = resolveSections(parsed.sections, { baseDir });
   const all = [...parsed.errors, ...errors].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col);
@@ -83,10 +84,44 @@ function isDirectory(file: string): boolean {
   }
 }
 
+/**
+ * Every file a profile names that cannot be read (ca_path: not a directory), located at the
+ * profile's header; built-in profiles are reported against FILE.
+ */
+function checkFiles(set: ProfileSet, file: string): ConfigError[] {
+  const errors: ConfigError[] = [];
+  const profiles: Profile[] = [set.serverDefault, ...set.server, set.clientDefault, ...set.client];
+  for (const p of profiles) {
+    for (const field of PATH_FIELDS) {
+      const value = p.settings[field] as string;
+      if (!value || value.startsWith('/engine:') || value.startsWith('/uri:')) continue;
+      const key = TLS_CFG_KEY_OF[field] ?? field;
+      const problem = unreadable(value, field === 'caPath');
+      if (!problem) continue;
+      const where = p.file ? { file: p.file, line: p.line, col: 1 } : { file, line: 0, col: 0 };
+      errors.push(new ConfigError(`[${p.section}] ${key} '${value}': ${problem}`, { ...where, parameter: key }));
+    }
+  }
+  return errors;
+}
+
+function unreadable(file: string, directory: boolean): string | undefined {
+  try {
+    const stat = fs.statSync(file);
+    if (directory !== stat.isDirectory()) return directory ? 'not a directory' : 'not a regular file';
+    fs.accessSync(file, fs.constants.R_OK);
+    return undefined;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (err as Error).message;
+  }
+}
+
 function check(opts: Options): number {
   if (opts.positional.length !== 1) throw new UsageError('cfg check needs exactly one FILE');
   const file = opts.positional[0];
-  const { set, errors } = loadForCheck(file, flag(opts, '--base'));
+  const loaded = loadForCheck(file, flag(opts, '--base'));
+  const set = loaded.set;
+  const errors = set && opts.flags.has('--files') ? checkFiles(set, file) : loaded.errors;
   for (const e of errors) process.stderr.write(`${e.message}\n`);
   if (errors.length > 0 || !set) {
     process.stderr.write(`${file}: ${errors.length} error${errors.length === 1 ? '' : 's'}\n`);
@@ -139,7 +174,7 @@ function explain(opts: Options): number {
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     return 0;
   }
-  const where = p.file ? `${p.file}:${p.line}` : 'built in (no such section written)';
+  const where = p.file ? `${p.file}:${p.line}` : 'not in a tls.cfg: made from the module parameters or the built-in template';
   const lines = [`[${p.section}]  ${p.name}  ${where}`, `why: ${result.reason}`];
   for (const [key, value] of Object.entries(values)) lines.push(`  ${key} = ${JSON.stringify(value)}`);
   process.stdout.write(`${lines.join('\n')}\n`);

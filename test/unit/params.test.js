@@ -2,7 +2,7 @@
 const assert = require('node:assert');
 const path = require('node:path');
 const {
-  PARAMS, ParamStore, ParamError, parseParamValue, findRuntimeParam, requireParam, TRUE_WORDS, FALSE_WORDS,
+  PARAMS, ParamStore, ParamError, parseParamValue, findCfgParam, findRuntimeParam, requireParam, TRUE_WORDS, FALSE_WORDS,
 } = require('../../lib/params');
 
 const BASE = '/etc/sip-tls';
@@ -277,10 +277,40 @@ describe('ParamStore', () => {
     assert.strictEqual(options.disable_compression, 1);
   });
 
-  it('finds runtime parameters by every name an operator may use', () => {
+  it('finds parameters by every name an operator may use', () => {
+    assert.strictEqual(findCfgParam('log', 'tls').name, 'tls_log');
+    assert.strictEqual(findCfgParam('tls.log').name, 'tls_log');
+    assert.strictEqual(findCfgParam('log').name, 'tls_log');
+    assert.strictEqual(findCfgParam('tls_log').name, 'tls_log');
+    assert.strictEqual(findCfgParam('method', 'tls').name, 'tls_method');
+    assert.strictEqual(findCfgParam('connect_timeout', 'tcp').name, 'tcp_connect_timeout');
+    assert.strictEqual(findCfgParam('log', 'tcp'), undefined);
+    assert.strictEqual(findCfgParam('nosuch', 'tls'), undefined);
+  });
+
+  it('finds runtime parameters by runtime name, group and name, or module name', () => {
     assert.strictEqual(findRuntimeParam('log', 'tls').name, 'tls_log');
     assert.strictEqual(findRuntimeParam('tls.log').name, 'tls_log');
     assert.strictEqual(findRuntimeParam('tls_log').name, 'tls_log');
+    assert.strictEqual(findRuntimeParam('max_tls_connections', 'tcp').name, 'tls_max_connections');
     assert.strictEqual(findRuntimeParam('nosuch', 'tls'), undefined);
+  });
+
+  it('looks a value up for cfg.get, and refuses to set a read-only one by its cfg name', () => {
+    const store = new ParamStore({ verify_depth: 4 });
+    assert.strictEqual(store.lookup('verify_depth', 'tls').value, 4);
+    assert.strictEqual(store.lookup('force_run', 'tls').spec.name, 'tls_force_run');
+    assert.strictEqual(store.lookup('nosuch'), undefined);
+    assert.throws(() => store.setRuntime('method', 'TLSv1.3', 'tls'), /parameter 'tls_method' cannot be changed at runtime/);
+  });
+});
+
+describe('README parameter table', () => {
+  it('is the one scripts/params-table.js generates from the table', () => {
+    const fs = require('node:fs');
+    const { table, BEGIN, END } = require('../../scripts/params-table');
+    const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const between = readme.slice(readme.indexOf(BEGIN) + BEGIN.length, readme.indexOf(END)).trim();
+    assert.strictEqual(between, table());
   });
 });
