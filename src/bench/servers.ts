@@ -1,0 +1,81 @@
+/**
+ * The servers a benchmark drives: the node:tls baseline and the sip-tls server (child
+ * processes the harness starts, one per certificate kind, stopped by PID), and external
+ * targets given by address (and optionally PID).
+ */
+import * as path from 'node:path';
+import { ChildProcess } from 'node:child_process';
+import { nextMessage, startNode, stopChild } from './children';
+import { FromServer } from './server-ipc';
+import { BenchCertificates, KeyKind } from './certs';
+import { TargetSpec } from './options';
+
+export interface RunningServer {
+  host: string;
+  port: number;
+  serverName?: string;
+  /** Known for the servers the harness starts and for targets given with pid=. */
+  pid?: number;
+  /** Full GC in the server; resolves with its open connection count (harness-started only). */
+  collect?(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export interface BenchServer {
+  name: string;
+  kind: 'baseline' | 'sip-tls' | 'target';
+  /** Certificate kinds it can serve; a target serves its own certificate, shown as 'own'. */
+  keyKinds: Array<KeyKind | 'own'>;
+  start(keyKind: KeyKind | 'own'): Promise<RunningServer>;
+}
+
+const isReady = (m: unknown): m is Extract<FromServer, { type: 'ready' }> => (m as FromServer).type === 'ready';
+const isGc = (m: unknown): m is Extract<FromServer, { type: 'gc' }> => (m as FromServer).type === 'gc';
+
+async function startChildServer(script: string, certs: BenchCertificates, keyKind: KeyKind, what: string): Promise<RunningServer> {
+  const { cert, key } = certs.files[keyKind];
+  const child: ChildProcess = startNode(script, [cert, key, '127.0.0.1', '0'], ['--expose-gc']);
+  try {
+    const ready = await nextMessage(child, isReady, 20000, `${what} start`);
+    return {
+      host: '127.0.0.1',
+      port: ready.port,
+      pid: child.pid,
+      collect: async () => {
+        child.send({ type: 'gc' });
+        return (await nextMessage(child, isGc, 20000, `${what} gc`)).connections;
+      },
+      stop: () => stopChild(child),
+    };
+  } catch (err) {
+    await stopChild(child);
+    throw err;
+  }
+}
+
+export function baselineServer(certs: BenchCertificates): BenchServer {
+  return {
+    name: 'node:tls',
+    kind: 'baseline',
+    keyKinds: ['ecdsa', 'rsa'],
+    start: (keyKind) => startChildServer(path.join(__dirname, 'baseline-server.js'), certs, keyKind as KeyKind, 'node:tls server'),
+  };
+}
+
+export function siptlsServer(certs: BenchCertificates): BenchServer {
+  return {
+    name: 'sip-tls',
+    kind: 'sip-tls',
+    keyKinds: ['ecdsa', 'rsa'],
+    start: (keyKind) => startChildServer(path.join(__dirname, 'siptls-server.js'), certs, keyKind as KeyKind, 'sip-tls server'),
+  };
+}
+
+export function targetServer(spec: TargetSpec): BenchServer {
+  return {
+    name: spec.name,
+    kind: 'target',
+    keyKinds: ['own'],
+    start: async () => ({ host: spec.host, port: spec.port, pid: spec.pid, serverName: spec.serverName, stop: async () => undefined }),
+  };
+}
