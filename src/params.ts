@@ -185,7 +185,7 @@ export const PARAMS: readonly ParamSpec[] = [
   p({ name: 'engine_algorithms', type: 'string', default: 'NONE', runtime: null, path: false, unit: '', origin: 'guide',
     description: 'comma list of ALL RSA DSA DH EC RAND CIPHERS DIGESTS PKEY PKEY_CRYPTO PKEY_ASN1 set default in the engine; NONE' }),
   p({ name: 'keylog_mode', type: 'int', default: 0, min: 0, max: 2047, runtime: null, path: false, unit: 'bit flags', origin: 'kamailio',
-    description: 'TLS key logging: 1 init, 2 active, 4 log, 8 file, 16 UDP peer, 1024 filter' }),
+    description: 'TLS key logging (1 init, 2 active, 4 log, 8 file, 16 UDP peer, 1024 filter): not implemented yet, any value but 0 is refused at start' }),
   p({ name: 'keylog_file', type: 'string', default: '', runtime: null, path: true, unit: 'path', origin: 'kamailio',
     description: 'file the TLS keys are appended to (NSS key log format) when keylog_mode has 8' }),
   p({ name: 'tls_max_connections', type: 'int', default: 2048, min: 0, max: INT32_MAX, runtime: 'tcp.max_tls_connections', path: false, unit: 'connections', origin: 'core',
@@ -199,7 +199,7 @@ export const PARAMS: readonly ParamSpec[] = [
   p({ name: 'memory_budget', type: 'int', default: 0, min: 0, max: INT32_MAX, runtime: null, path: false, unit: 'KB', origin: 'sip-tls',
     description: 'memory the low-memory thresholds are measured against; 0: the cgroup memory limit, else total system memory' }),
   p({ name: 'tls_identity_check', type: 'bool', default: false, runtime: null, path: false, unit: '', origin: 'sip-tls',
-    description: 'RFC 5922 identity check of the peer certificate during the handshake (SIP URI SAN, DNS SAN, CN without SAN)' }),
+    description: 'RFC 5922 identity check of the peer certificate: not implemented yet, 1 (module parameter or tls.cfg key) is refused at start' }),
 ];
 
 /** Parameters that no longer exist, with the one that replaced them. */
