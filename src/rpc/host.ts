@@ -3,6 +3,8 @@
  * around it) implements `RpcHost`, and the methods in `methods.ts` only ever talk to this.
  */
 
+import type { ConnectionListEntry } from '../tls-module';
+
 /** `tls.info`: Kamailio's three counters first, then ours. */
 export interface TlsInfo {
   /** Core `tls_max_connections`. */
@@ -22,36 +24,8 @@ export interface TlsInfo {
   generations_alive: number;
 }
 
-/** One `tls.list` entry, with Kamailio's field names. */
-export interface TlsListEntry {
-  id: number;
-  /** Initial profile name, e.g. `TLSs<default>`, or "N/A". */
-  dom: string;
-  /** SNI received, or "N/A". */
-  sni: string;
-  /** Creation, local time "YYYY-MM-DD HH:MM:SS". */
-  timestamp: string;
-  /** Seconds until the idle timeout closes the connection; may be negative. */
-  timeout: number;
-  /** The peer (client for inbound, remote server for outbound). */
-  src_ip: string;
-  src_port: number;
-  /** The local side. */
-  dst_ip: string;
-  dst_port: number;
-  /** `SSL_CIPHER_description` text ending in "\n"; "" before the handshake. */
-  cipher: string;
-  /** Queued clear text, bytes. */
-  ct_wq_size: number;
-  /** Saved undecrypted input, bytes. */
-  enc_rd_buf: number;
-  /** 1 WR_WANTS_RD, 2 HANDSHAKED, 4 RENEGOTIATION. */
-  flags: number;
-  /** `none/init`, `tls_accept`, `tls_connect`, `established`, `unknown/error` or `pre-init`. */
-  state: string;
-  /** The configuration generation this connection was set up with. */
-  generation: number;
-}
+/** One `tls.list` entry, with Kamailio's field names: the transport's connection row. */
+export type TlsListEntry = ConnectionListEntry;
 
 /** A module parameter value as the RPC shows it. */
 export type ParamValue = number | string;
