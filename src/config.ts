@@ -20,17 +20,9 @@ import { readTlsCfg } from './tls-cfg';
 export { ConfigError } from './config-error';
 export type { RpcEndpoint } from './main-config';
 
-/** Everything a server needs from its configuration. */
-export interface LoadedConfig {
-  /** The sip-tls.ini read ('' when built from a params object). */
-  file: string;
-  /** The main config's directory: relative paths resolve against it. */
-  baseDir: string;
-  listen: Endpoint[];
-  rpc: RpcEndpoint[];
-  /** `rpc_allow_remote` of sip-tls.ini: RPC endpoints may use non-loopback addresses. */
-  rpcAllowRemote: boolean;
-  params: ParamStore;
+/** Everything a server needs from its configuration: the main config (`file` is '' when built
+ * from a params object) with its profiles resolved. */
+export interface LoadedConfig extends MainConfig {
   profiles: ProfileSet;
 }
 
