@@ -10,6 +10,8 @@
 #include <openssl/tls1.h>
 #include <openssl/x509_vfy.h>
 
+#include "identity_check.h"
+
 namespace siptls {
 
 namespace {
@@ -72,6 +74,39 @@ int TlsSessionCore::OnClientHello(SSL* ssl) {
   return SSL_CLIENT_HELLO_SUCCESS;
 }
 
+int SessionIdentityVerifyCallback(int preverify_ok, X509_STORE_CTX* store) {
+  SSL* ssl = static_cast<SSL*>(
+      X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
+  TlsSessionCore* session =
+      ssl == nullptr ? nullptr : static_cast<TlsSessionCore*>(SSL_get_app_data(ssl));
+  if (session == nullptr) return preverify_ok;
+  return session->OnVerify(preverify_ok, store);
+}
+
+// The identity check runs in the verify callback, while the client processes the server's
+// Certificate message: a mismatch makes SSL_do_handshake fail there, so the client sends an
+// alert instead of its Finished, and no queued SIP data can ever be encrypted for that server.
+// A check after SSL_do_handshake returned 1 would come after our Finished was already queued.
+// The callback only runs with SSL_VERIFY_PEER, so a session whose profile does not verify gets
+// SSL_VERIFY_PEER here and OnVerify accepts chain errors exactly as SSL_VERIFY_NONE would (they
+// stay readable through SSL_get_verify_result). See SSL_set_verify(3).
+int TlsSessionCore::OnVerify(int preverify_ok, X509_STORE_CTX* store) {
+  int ok = base_verify_callback_ != nullptr ? base_verify_callback_(preverify_ok, store)
+                                            : preverify_ok;
+  if (base_verify_mode_ == SSL_VERIFY_NONE) ok = 1;
+  if (!ok || identity_checked_ || X509_STORE_CTX_get_error_depth(store) != 0) return ok;
+  identity_checked_ = true;
+  std::string held;
+  if (CertificateMatchesSipIdentity(X509_STORE_CTX_get_current_cert(store), identity_, &held)) {
+    return ok;
+  }
+  identity_error_ = MakeError("ERR_TLS_IDENTITY_MISMATCH",
+                              "the server certificate does not name the expected SIP identity '" +
+                                  identity_ + "' (RFC 5922): it holds " + held);
+  X509_STORE_CTX_set_error(store, X509_V_ERR_HOSTNAME_MISMATCH);
+  return 0;
+}
+
 TlsSessionCore::TlsSessionCore(std::shared_ptr<SecureContext> context,
                                const SessionOptions& options)
     : initial_context_(context),
@@ -81,7 +116,8 @@ TlsSessionCore::TlsSessionCore(std::shared_ptr<SecureContext> context,
       output_(&addon_->Pool()),
       cleartext_(&addon_->Pool()),
       role_(options.role),
-      pause_on_sni_(options.role == SessionRole::kServer && options.pause_on_sni) {}
+      pause_on_sni_(options.role == SessionRole::kServer && options.pause_on_sni),
+      identity_(options.role == SessionRole::kClient ? options.identity : std::string()) {}
 
 std::unique_ptr<TlsSessionCore> TlsSessionCore::Create(std::shared_ptr<SecureContext> context,
                                                        const SessionOptions& options,
@@ -108,6 +144,12 @@ std::unique_ptr<TlsSessionCore> TlsSessionCore::Create(std::shared_ptr<SecureCon
     return session;
   }
   SSL_set_connect_state(ssl);
+  if (!session->identity_.empty()) {
+    session->base_verify_mode_ = SSL_get_verify_mode(ssl);
+    session->base_verify_callback_ = SSL_get_verify_callback(ssl);
+    SSL_set_verify(ssl, session->base_verify_mode_ | SSL_VERIFY_PEER,
+                   SessionIdentityVerifyCallback);
+  }
   if (!options.server_name.empty() && !IsIpLiteral(options.server_name)) {
     if (SSL_set_tlsext_host_name(ssl, options.server_name.c_str()) != 1) {
       *error = TakeOpenSslError("ERR_TLS_INVALID_SERVER_NAME", "OpenSSL refuses the server name");
@@ -193,6 +235,10 @@ uint32_t TlsSessionCore::DriveHandshake() {
       ERR_clear_error();
       return Fail(MakeError("ERR_TLS_HANDSHAKE_CLOSED", "the peer closed during the handshake"));
     default:
+      if (identity_error_.IsSet()) {
+        ERR_clear_error();
+        return Fail(identity_error_);
+      }
       return FailFromSsl(ssl_error, "ERR_TLS_HANDSHAKE_FAILED", "the handshake failed");
   }
 }

@@ -179,7 +179,8 @@ class TransportWrap : public Napi::ObjectWrap<TransportWrap> {
     return Napi::Boolean::New(env, listener != nullptr);
   }
 
-  // connect(ip, port, context, generation, serverName, hold) -> { id } | { error }
+  // connect(ip, port, context, generation, serverName, hold, identity) -> { id } | { error }
+  // identity: the SIP domain the server certificate must name ("" or absent: no check).
   Napi::Value Connect(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!Alive(env)) return env.Undefined();
@@ -200,7 +201,8 @@ class TransportWrap : public Napi::ObjectWrap<TransportWrap> {
     }
     TlsConnection* connection = TlsConnection::Connect(
         loop_, reinterpret_cast<const sockaddr*>(&addr), std::move(context), info[3].ToNumber().Uint32Value(),
-        info[4].IsString() ? info[4].As<Napi::String>().Utf8Value() : std::string(), info[5].ToBoolean().Value(),
+        info[4].IsString() ? info[4].As<Napi::String>().Utf8Value() : std::string(),
+        info[6].IsString() ? info[6].As<Napi::String>().Utf8Value() : std::string(), info[5].ToBoolean().Value(),
         &error);
     if (connection == nullptr) {
       result.Set("error", ErrorObject(env, error));

@@ -67,6 +67,13 @@ export interface SessionOptions {
   serverName?: string;
   /** Server: pause at a ClientHello with SNI (status NEED_CONTEXT) so a profile can be chosen. */
   pauseOnSni?: boolean;
+  /**
+   * Client: the SIP domain (or IP literal) the server certificate must name, checked during the
+   * handshake as RFC 5922 section 7 says (sip:/sips: URI SAN, else DNS SAN without wildcards, CN
+   * only without any SAN). A mismatch fails the handshake with `ERR_TLS_IDENTITY_MISMATCH`.
+   * Absent or '': no check (tls.cfg `identity_check`, module parameter `tls_identity_check`).
+   */
+  identity?: string;
 }
 
 /** Counters of the environment's buffer pool. */

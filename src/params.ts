@@ -199,7 +199,7 @@ export const PARAMS: readonly ParamSpec[] = [
   p({ name: 'memory_budget', type: 'int', default: 0, min: 0, max: INT32_MAX, runtime: null, path: false, unit: 'KB', origin: 'sip-tls',
     description: 'memory the low-memory thresholds are measured against; 0: the cgroup memory limit, else total system memory' }),
   p({ name: 'tls_identity_check', type: 'bool', default: false, runtime: null, path: false, unit: '', origin: 'sip-tls',
-    description: 'RFC 5922 identity check of the peer certificate: not implemented yet, 1 (module parameter or tls.cfg key) is refused at start' }),
+    description: 'RFC 5922 identity check of the server certificate by the client, during the handshake (sip: URI SAN, else DNS SAN without wildcards, CN only without SAN); per profile with tls.cfg identity_check; mismatch: ERR_TLS_IDENTITY_MISMATCH' }),
 ];
 
 /** Parameters that no longer exist, with the one that replaced them. */

@@ -15,6 +15,7 @@ import * as dns from 'node:dns/promises';
 import * as net from 'node:net';
 import { LoadedConfig, loadConfigFromParams, loadTlsConfig, buildProfileSet } from './config';
 import { Generation } from './generation';
+import { expectedIdentity } from './identity';
 import { setBufferFreelistMax } from './native';
 import { checkOpenSslVersion } from './secure-context';
 import { applyHsmParams } from './hsm';
@@ -364,7 +365,8 @@ export class TlsModule extends EventEmitter {
     const gen = this.current;
     const match = matchClient(gen.profiles, remote, { serverName: options.serverName, serverId });
     const hold = this.listenerCount('connection-out') > 0 || this.params.get('event_callback') !== '';
-    const result = this.transport.connect(ip, options.port, gen.context(match.profile), gen.number, options.serverName ?? '', hold);
+    const identity = expectedIdentity(match.profile, options);
+    const result = this.transport.connect(ip, options.port, gen.context(match.profile), gen.number, options.serverName ?? '', hold, identity);
     if ('error' in result) throw new TlsTransportError(result.error.code, `connect to ${showEndpoint(remote)}: ${result.error.message}`);
     const connection = new TlsConnection(this, result.id, true, remote, gen, match.profile);
     connection.held = hold;

@@ -140,9 +140,13 @@ export declare class Transport {
     backlog?: number): { id: number; ip: string; port: number } | { error: NativeError };
   setListenerContext(id: number, context: SecureContext, generation: number, pauseOnSni: boolean): boolean;
   closeListener(id: number): boolean;
-  /** `hold`: send nothing after the handshake until release() (connection-out). */
+  /**
+   * `hold`: send nothing after the handshake until release() (connection-out). `identity`: the
+   * SIP domain the server certificate must name (RFC 5922; '' or absent: no check), see
+   * `SessionOptions.identity`.
+   */
   connect(ip: string, port: number, context: SecureContext, generation: number, serverName: string,
-    hold: boolean): { id: number } | { error: NativeError };
+    hold: boolean, identity?: string): { id: number } | { error: NativeError };
   /**
    * After an 'sni' event, or an 'open' event with `awaitProfile`: switch to `context` (null keeps
    * the current one) and go on.
