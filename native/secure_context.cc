@@ -386,6 +386,14 @@ std::shared_ptr<SecureContext> SecureContext::Create(std::shared_ptr<AddonData> 
   SSL_CTX_set_session_id_context(ctx, reinterpret_cast<const unsigned char*>(id.data()),
                                  static_cast<unsigned int>(id.size()));
 
+  // keylog_mode bit 1: every secret this context's sessions derive goes to KeyLogCallback
+  // (SSL_CTX_set_keylog_callback(3)); what happens to it is the KeyLog's business.
+  if (options.keylog.mode & keylog_mode::kInit) {
+    context->keylog_ = KeyLog::Open(options.keylog, error);
+    if (!context->keylog_) return nullptr;
+    SSL_CTX_set_keylog_callback(ctx, KeyLogCallback);
+  }
+
   // The server session pauses here when asked to (SNI-based profile choice).
   SSL_CTX_set_client_hello_cb(ctx, SessionClientHelloCallback, nullptr);
   return context;

@@ -10,6 +10,7 @@
  */
 import * as fs from 'node:fs';
 import { ConfigError } from './config-error';
+import { keylogErrors } from './keylog';
 import { MainConfig, RpcEndpoint, readMainConfig } from './main-config';
 import { ParamError, ParamStore } from './params';
 import { resolveConfigPath } from './paths';
@@ -80,20 +81,13 @@ export function collectProfileSet(
   const config = store.get('config');
   if (!config) {
     const set = profileSetFromParams(store);
-    const errors = unimplementedIn(store);
+    const errors = keylogErrors(store);
     return { set: errors.length === 0 ? set : undefined, errors };
   }
   const parsed = readTlsCfg(resolveConfigPath(config, dir));
   const { set, errors } = resolveSections(parsed.sections, { baseDir: dir, identityCheck: store.get('tls_identity_check') });
-  const all = [...parsed.errors, ...errors, ...unimplementedIn(store)];
+  const all = [...parsed.errors, ...errors, ...keylogErrors(store)];
   return { set: all.length === 0 ? set : undefined, errors: all };
-}
-
-/** Key logging is not implemented yet: refused by name rather than accepted and ignored. */
-function unimplementedIn(store: ParamStore): ConfigError[] {
-  if (store.get('keylog_mode') === 0) return [];
-  return [new ConfigError('keylog_mode is not supported yet (key logging is not implemented); set it to 0',
-    { parameter: 'keylog_mode' })];
 }
 
 /** Mode A: `[server:default]` and `[client:default]` from the module parameters. */

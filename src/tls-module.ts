@@ -236,6 +236,8 @@ export class TlsModule extends EventEmitter {
   private readonly listeners_ = new Map<number, ListenerEntry>();
   private readonly callbacks = new Map<string, EventCallback>();
   private readonly strings = new Map<string, string>();
+  /** keylog_mode bit 4: a key log line at NOTICE (queued by the addon, after the SSL call). */
+  private readonly keylogNotice = (line: string): void => this.log(LogLevel.NOTICE, `keylog: ${line}`);
   private connectServerId = '';
   private configuredListening = false;
   private closed = false;
@@ -264,7 +266,7 @@ export class TlsModule extends EventEmitter {
       engine: this.params.get('engine'), engine_config: this.params.get('engine_config'),
       engine_algorithms: this.params.get('engine_algorithms'), rand_engine: this.params.get('rand_engine'),
     }, (message) => this.log(LogLevel.WARN, message));
-    this.current = Generation.build(1, this.loaded.profiles, this.params);
+    this.current = Generation.build(1, this.loaded.profiles, this.params, this.keylogNotice);
     this.generationsAlive.set(1, this.current);
     this.transport = new NativeTransport((events, bytes, index) => this.onEvents(events, bytes, index));
     this.applyLimits();
@@ -456,7 +458,7 @@ export class TlsModule extends EventEmitter {
     const profiles = buildProfileSet(this.params);
     let next = 0;
     for (const n of this.generationsAlive.keys()) next = Math.max(next, n);
-    return Generation.build(Math.max(next, this.current.number) + 1, profiles, this.params);
+    return Generation.build(Math.max(next, this.current.number) + 1, profiles, this.params, this.keylogNotice);
   }
 
   /**
