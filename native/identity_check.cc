@@ -23,7 +23,8 @@ std::string Asn1Text(const ASN1_STRING* value) {
 }
 
 // The host of a sip:/sips: URI that has no user part, or "" when the URI is not such a domain
-// URI. "sip:example.com;transport=tls" -> "example.com", "sips:[2001:db8::1]:5061" -> "2001:db8::1".
+// URI: "sip:example.com;transport=tls" -> "example.com",
+// "sips:[2001:db8::1]:5061" -> "2001:db8::1".
 // RFC 5922 section 7.1: a URI with a user part names a user, not the domain, so it is skipped.
 std::string SipDomainOf(const std::string& uri) {
   size_t colon = uri.find(':');
@@ -96,7 +97,9 @@ bool CertificateMatchesSipIdentity(X509* cert, const std::string& identity, std:
   if (names == nullptr) {
     std::string cn = CommonName(cert);
     if (!cn.empty() && SameHost(cn, identity, identity_ip)) return true;
-    if (held != nullptr) *held = cn.empty() ? "no subjectAltName and no CN" : "CN=" + cn + " (no subjectAltName)";
+    if (held != nullptr) {
+      *held = cn.empty() ? "no subjectAltName and no CN" : "CN=" + cn + " (no subjectAltName)";
+    }
     return false;
   }
   bool matched = false;
@@ -128,7 +131,8 @@ bool CertificateMatchesSipIdentity(X509* cert, const std::string& identity, std:
       if (!has_sip_uri && !identity_ip.empty()) {
         const ASN1_OCTET_STRING* ip = name->d.iPAddress;
         matched = static_cast<size_t>(ASN1_STRING_length(ip)) == identity_ip.size() &&
-                  std::memcmp(ASN1_STRING_get0_data(ip), identity_ip.data(), identity_ip.size()) == 0;
+                  std::memcmp(ASN1_STRING_get0_data(ip), identity_ip.data(),
+                              identity_ip.size()) == 0;
       }
     }
   }

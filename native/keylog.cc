@@ -17,7 +17,8 @@ std::shared_ptr<KeyLog> KeyLog::Open(const KeyLogOptions& options, TlsError* err
   std::shared_ptr<KeyLog> log(new KeyLog(options));
   if (options.mode & keylog_mode::kFile) {
     if (options.file.empty()) {
-      *error = MakeError("ERR_TLS_KEYLOG_FILE", "keylog_mode has 8 (write to a file) but keylog_file is not set",
+      *error = MakeError("ERR_TLS_KEYLOG_FILE",
+                         "keylog_mode has 8 (write to a file) but keylog_file is not set",
                          "keylog_file");
       return nullptr;
     }
@@ -25,7 +26,8 @@ std::shared_ptr<KeyLog> KeyLog::Open(const KeyLogOptions& options, TlsError* err
     log->file_fd_ = open(options.file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     if (log->file_fd_ < 0) {
       *error = MakeError("ERR_TLS_KEYLOG_FILE",
-                         std::string("cannot open the key log file for appending: ") + std::strerror(errno),
+                         std::string("cannot open the key log file for appending: ") +
+                             std::strerror(errno),
                          "keylog_file", options.file);
       return nullptr;
     }
@@ -34,16 +36,19 @@ std::shared_ptr<KeyLog> KeyLog::Open(const KeyLogOptions& options, TlsError* err
     sockaddr_storage addr{};
     if (options.peer_port <= 0 || options.peer_port > 65535 ||
         ParseAddress(options.peer_ip, static_cast<uint32_t>(options.peer_port), &addr) != 0) {
-      *error = MakeError("ERR_TLS_KEYLOG_PEER",
-                         "keylog_mode has 16 (send to a UDP peer) but keylog_peer is not udp:IP:PORT",
-                         "keylog_peer");
+      *error = MakeError(
+          "ERR_TLS_KEYLOG_PEER",
+          "keylog_mode has 16 (send to a UDP peer) but keylog_peer is not udp:IP:PORT",
+          "keylog_peer");
       return nullptr;
     }
     socklen_t len = addr.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
     log->peer_fd_ = socket(addr.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (log->peer_fd_ < 0 || connect(log->peer_fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0) {
+    if (log->peer_fd_ < 0 ||
+        connect(log->peer_fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0) {
       *error = MakeError("ERR_TLS_KEYLOG_PEER",
-                         std::string("cannot open a UDP socket to keylog_peer: ") + std::strerror(errno),
+                         std::string("cannot open a UDP socket to keylog_peer: ") +
+                             std::strerror(errno),
                          "keylog_peer");
       return nullptr;
     }

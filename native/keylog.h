@@ -6,7 +6,7 @@
 // keylog_mode bits, as in Kamailio master:
 //   1 install the keylog callback on every context (at start and at tls.reload);
 //   2 active: lines are handed on (without it the callback drops them);
-//   4 each line goes to the module's logger at NOTICE (through JS, queued, never inside the SSL call);
+//   4 each line goes to the module's logger at NOTICE (queued to JS, never inside the SSL call);
 //   8 each line is appended to keylog_file (created 0600, O_APPEND, one write per line);
 //  16 each line is sent as one UDP datagram to keylog_peer;
 // 1024 only the lines needed to decrypt traffic pass (see KeyLog::PassesFilter).
