@@ -390,9 +390,12 @@ export class TlsModule extends EventEmitter {
   send(connection: TlsConnection | number, message: string | Buffer): void {
     const id = typeof connection === 'number' ? connection : connection.id;
     if (this.closed) throw new TlsTransportError('ERR_TLS_CONNECTION_CLOSED', `connection ${id}: the module is closed`);
-    const data = typeof message === 'string' ? Buffer.from(message) : message;
-    const code = this.transport.send(id, data);
-    if (code !== undefined) throw new TlsTransportError(code, `connection ${id}: send of ${data.length} bytes failed: ${SEND_ERRORS[code] ?? code}`);
+    // A string is encoded (UTF-8) by the native side, straight into the connection's queue.
+    const code = this.transport.send(id, message);
+    if (code !== undefined) {
+      const bytes = typeof message === 'string' ? Buffer.byteLength(message) : message.length;
+      throw new TlsTransportError(code, `connection ${id}: send of ${bytes} bytes failed: ${SEND_ERRORS[code] ?? code}`);
+    }
   }
 
   /** Closes connection `id` (the RPC tls.kill). @returns false if there is no such connection. */
