@@ -144,14 +144,14 @@ uint32_t TlsSessionCore::Status() const {
 
 uint32_t TlsSessionCore::Refuse(const char* code, const char* reason) {
   if (ssl_ == nullptr) {
-    error_ = MakeError("ERR_TLS_SESSION_CLOSED", "the session is closed");
+    error_ = std::make_unique<TlsError>(MakeError("ERR_TLS_SESSION_CLOSED", "the session is closed"));
     return Status();
   }
   return Fail(MakeError(code, reason));
 }
 
 uint32_t TlsSessionCore::Fail(TlsError error) {
-  if (!(sticky_ & status::kError)) error_ = std::move(error);
+  if (!(sticky_ & status::kError)) error_ = std::make_unique<TlsError>(std::move(error));
   sticky_ |= status::kError;
   sticky_ &= ~status::kNeedContext;
   cleartext_.Clear();
@@ -455,8 +455,9 @@ size_t TlsSessionCore::TakeCiphertext(uint8_t* out, size_t cap) { return output_
 size_t TlsSessionCore::QueuedCleartext() const { return cleartext_.Size(); }
 
 TlsError TlsSessionCore::TakeError() {
-  TlsError error = std::move(error_);
-  error_ = TlsError();
+  if (!error_) return TlsError();
+  TlsError error = std::move(*error_);
+  error_.reset();
   return error;
 }
 
