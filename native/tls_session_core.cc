@@ -1,4 +1,4 @@
-// TlsSessionCore (see tls_session_core.h). Every SSL call is preceded by ERR_clear_error() and
+// TlsSessionCore (see tls_session_core.h). Every SSL call is preceded by ClearErrorQueue() and
 // followed at once by SSL_get_error(), so a failure is read from this call's errors only.
 #include "tls_session_core.h"
 
@@ -186,14 +186,14 @@ uint32_t TlsSessionCore::Status() const {
 
 uint32_t TlsSessionCore::Refuse(const char* code, const char* reason) {
   if (ssl_ == nullptr) {
-    error_ = MakeError("ERR_TLS_SESSION_CLOSED", "the session is closed");
+    error_ = std::make_unique<TlsError>(MakeError("ERR_TLS_SESSION_CLOSED", "the session is closed"));
     return Status();
   }
   return Fail(MakeError(code, reason));
 }
 
 uint32_t TlsSessionCore::Fail(TlsError error) {
-  if (!(sticky_ & status::kError)) error_ = std::move(error);
+  if (!(sticky_ & status::kError)) error_ = std::make_unique<TlsError>(std::move(error));
   sticky_ |= status::kError;
   sticky_ &= ~status::kNeedContext;
   cleartext_.Clear();
@@ -215,7 +215,7 @@ uint32_t TlsSessionCore::FailFromSsl(int ssl_error, const char* fallback_code,
 
 uint32_t TlsSessionCore::DriveHandshake() {
   sticky_ &= ~status::kNeedContext;  // set again below if the ClientHello callback pauses
-  ERR_clear_error();
+  ClearErrorQueue();
   int result = SSL_do_handshake(ssl_);
   if (result == 1) {
     sticky_ |= status::kHandshakeDone;
@@ -227,12 +227,12 @@ uint32_t TlsSessionCore::DriveHandshake() {
     case SSL_ERROR_WANT_WRITE:
       return Status();
     case SSL_ERROR_WANT_CLIENT_HELLO_CB:
-      ERR_clear_error();
+      ClearErrorQueue();
       sticky_ |= status::kNeedContext;
       return Status();
     case SSL_ERROR_ZERO_RETURN:
       sticky_ |= status::kPeerClosed;
-      ERR_clear_error();
+      ClearErrorQueue();
       return Fail(MakeError("ERR_TLS_HANDSHAKE_CLOSED", "the peer closed during the handshake"));
     default:
       if (identity_error_.IsSet()) {
@@ -270,7 +270,7 @@ uint32_t TlsSessionCore::EncryptAll(const uint8_t* data, size_t len) {
 uint32_t TlsSessionCore::EncryptSome(const uint8_t* data, size_t len, size_t* written) {
   *written = 0;
   while (*written < len) {
-    ERR_clear_error();
+    ClearErrorQueue();
     size_t n = 0;
     int result = SSL_write_ex(ssl_, data + *written, len - *written, &n);
     if (result == 1) {
@@ -279,7 +279,7 @@ uint32_t TlsSessionCore::EncryptSome(const uint8_t* data, size_t len, size_t* wr
     }
     int ssl_error = SSL_get_error(ssl_, result);
     if (ssl_error == SSL_ERROR_WANT_READ) {
-      ERR_clear_error();
+      ClearErrorQueue();
       return Status();
     }
     return FailFromSsl(ssl_error, "ERR_TLS_WRITE_FAILED", "SSL_write failed");
@@ -291,7 +291,7 @@ uint32_t TlsSessionCore::DecryptInto(uint8_t* out, size_t out_cap, size_t* out_l
   size_t total = 0;
   uint32_t bits = 0;
   while (total < out_cap) {
-    ERR_clear_error();
+    ClearErrorQueue();
     size_t read = 0;
     int result = SSL_read_ex(ssl_, out + total, out_cap - total, &read);
     if (result == 1) {
@@ -302,7 +302,7 @@ uint32_t TlsSessionCore::DecryptInto(uint8_t* out, size_t out_cap, size_t* out_l
     if (ssl_error == SSL_ERROR_WANT_READ || ssl_error == SSL_ERROR_WANT_WRITE) break;
     if (ssl_error == SSL_ERROR_ZERO_RETURN) {
       sticky_ |= status::kPeerClosed;
-      ERR_clear_error();
+      ClearErrorQueue();
       break;
     }
     *out_len = total;
@@ -407,7 +407,7 @@ uint32_t TlsSessionCore::Shutdown() {
   cleartext_.Clear();
   // No close_notify before the handshake has finished: there is no connection to close.
   if (!HandshakeDone()) return Status();
-  ERR_clear_error();
+  ClearErrorQueue();
   int result = SSL_shutdown(ssl_);
   if (result < 0) {
     int ssl_error = SSL_get_error(ssl_, result);
@@ -415,7 +415,7 @@ uint32_t TlsSessionCore::Shutdown() {
       return FailFromSsl(ssl_error, "ERR_TLS_SHUTDOWN_FAILED", "SSL_shutdown failed");
     }
   }
-  ERR_clear_error();
+  ClearErrorQueue();
   return Status();
 }
 
@@ -451,12 +451,12 @@ uint32_t TlsSessionCore::Renegotiate() {
   if (ssl_ == nullptr) return Refuse("ERR_TLS_SESSION_CLOSED", "the session is closed");
   if ((sticky_ & status::kError) || !HandshakeDone()) return Status();
   if (SSL_version(ssl_) >= TLS1_3_VERSION) return KeyUpdate();
-  ERR_clear_error();
+  ClearErrorQueue();
   if (SSL_renegotiate(ssl_) != 1) {
     return FailFromSsl(SSL_ERROR_SSL, "ERR_TLS_RENEGOTIATION_REFUSED",
                        "renegotiation is not allowed");
   }
-  ERR_clear_error();
+  ClearErrorQueue();
   int result = SSL_do_handshake(ssl_);
   int ssl_error = result == 1 ? SSL_ERROR_NONE : SSL_get_error(ssl_, result);
   if (ssl_error != SSL_ERROR_NONE && ssl_error != SSL_ERROR_WANT_READ) {
@@ -472,12 +472,12 @@ uint32_t TlsSessionCore::KeyUpdate() {
   if (SSL_version(ssl_) < TLS1_3_VERSION) {
     return Fail(MakeError("ERR_TLS_KEY_UPDATE_UNSUPPORTED", "KeyUpdate needs TLS 1.3"));
   }
-  ERR_clear_error();
+  ClearErrorQueue();
   // SSL_key_update only schedules the message; SSL_do_handshake sends it. See SSL_key_update(3).
   if (SSL_key_update(ssl_, SSL_KEY_UPDATE_REQUESTED) != 1) {
     return FailFromSsl(SSL_ERROR_SSL, "ERR_TLS_KEY_UPDATE_FAILED", "SSL_key_update failed");
   }
-  ERR_clear_error();
+  ClearErrorQueue();
   int result = SSL_do_handshake(ssl_);
   if (result != 1) {
     int ssl_error = SSL_get_error(ssl_, result);
@@ -501,8 +501,9 @@ size_t TlsSessionCore::TakeCiphertext(uint8_t* out, size_t cap) { return output_
 size_t TlsSessionCore::QueuedCleartext() const { return cleartext_.Size(); }
 
 TlsError TlsSessionCore::TakeError() {
-  TlsError error = std::move(error_);
-  error_ = TlsError();
+  if (!error_) return TlsError();
+  TlsError error = std::move(*error_);
+  error_.reset();
   return error;
 }
 

@@ -135,8 +135,7 @@ class TlsSessionCore {
   // Clear text waiting for the handshake (the kWantWrite bytes).
   size_t QueuedCleartext() const;
 
-  // The error that set kError (code "" if none). TakeError() also clears it.
-  const TlsError& Error() const { return error_; }
+  // The error that set kError (code "" if none), and clears it.
   TlsError TakeError();
 
   SessionRole Role() const { return role_; }
@@ -178,7 +177,8 @@ class TlsSessionCore {
   SessionRole role_;
   bool pause_on_sni_;
   std::string server_name_;
-  TlsError error_;
+  // Held apart: a session's error is rare, and its strings would cost every idle session.
+  std::unique_ptr<TlsError> error_;
   uint32_t sticky_ = 0;    // kHandshakeDone | kPeerClosed | kShutdownSent | kError | kNeedContext
   enum class HelloState { kWaiting, kPaused, kResumed } hello_ = HelloState::kWaiting;
   // RFC 5922 identity check (client): the expected identity, the context's own verify mode and

@@ -166,7 +166,7 @@ export const PARAMS: readonly ParamSpec[] = [
   p({ name: 'tls_force_run', type: 'bool', default: false, runtime: null, path: false, unit: '', origin: 'guide',
     description: 'start even if the OpenSSL version check fails' }),
   p({ name: 'session_cache', type: 'bool', default: false, runtime: null, path: false, unit: '', origin: 'guide',
-    description: 'server-side TLS session cache' }),
+    description: 'server-side TLS session cache and session tickets (off: neither)' }),
   p({ name: 'session_id', type: 'string', default: 'kamailio-tls-5.x.y', maxLength: 32, runtime: null, path: false, unit: '', origin: 'guide',
     description: 'session id context (at most 32 bytes)' }),
   p({ name: 'renegotiation', type: 'bool', default: false, runtime: null, path: false, unit: '', origin: 'guide',

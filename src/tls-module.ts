@@ -87,8 +87,8 @@ export class TlsConnection {
   local: Endpoint = { ip: '', port: 0 };
   /** SNI received (inbound) or sent (outbound); '' when none. */
   sni = '';
-  /** TLS facts once established. */
-  facts: NativeTlsFacts | undefined;
+  /** TLS facts once established (shared between connections alike: read only). */
+  facts: Readonly<NativeTlsFacts> | undefined;
   state: ConnectionState;
   /** Set when closed. */
   closeInfo: CloseInfo | undefined;
@@ -238,6 +238,8 @@ export class TlsModule extends EventEmitter {
   private readonly strings = new Map<string, string>();
   /** keylog_mode bit 4: a key log line at NOTICE (queued by the addon, after the SSL call). */
   private readonly keylogNotice = (line: string): void => this.log(LogLevel.NOTICE, `keylog: ${line}`);
+  private readonly sharedFacts = new Map<string, Readonly<NativeTlsFacts>>();
+  private readonly localEndpoints = new Map<string, Endpoint>();
   private connectServerId = '';
   private configuredListening = false;
   private closed = false;
@@ -394,9 +396,12 @@ export class TlsModule extends EventEmitter {
   send(connection: TlsConnection | number, message: string | Buffer): void {
     const id = typeof connection === 'number' ? connection : connection.id;
     if (this.closed) throw new TlsTransportError('ERR_TLS_CONNECTION_CLOSED', `connection ${id}: the module is closed`);
-    const data = typeof message === 'string' ? Buffer.from(message) : message;
-    const code = this.transport.send(id, data);
-    if (code !== undefined) throw new TlsTransportError(code, `connection ${id}: send of ${data.length} bytes failed: ${SEND_ERRORS[code] ?? code}`);
+    // A string is encoded (UTF-8) by the native side, straight into the connection's queue.
+    const code = this.transport.send(id, message);
+    if (code !== undefined) {
+      const bytes = typeof message === 'string' ? Buffer.byteLength(message) : message.length;
+      throw new TlsTransportError(code, `connection ${id}: send of ${bytes} bytes failed: ${SEND_ERRORS[code] ?? code}`);
+    }
   }
 
   /** Closes connection `id` (the RPC tls.kill). @returns false if there is no such connection. */
@@ -516,6 +521,40 @@ export class TlsModule extends EventEmitter {
     if (gen !== this.current && gen.connections <= 0) this.generationsAlive.delete(gen.number);
   }
 
+  /**
+   * Thousands of connections share a handful of versions, ciphers and descriptions, and those
+   * without a peer certificate share all of their facts: one frozen object per kind, so an idle
+   * connection holds a reference, not a copy.
+   */
+  private shareFacts(facts: NativeTlsFacts): Readonly<NativeTlsFacts> {
+    facts.version = this.intern(facts.version);
+    facts.cipher = this.intern(facts.cipher);
+    facts.description = this.intern(facts.description);
+    facts.verifyError = this.intern(facts.verifyError);
+    facts.serverName = this.intern(facts.serverName);
+    if (facts.peer) return facts;
+    const key = [facts.version, facts.cipher, facts.cipherBits, facts.description, facts.serverName, facts.verifyResult,
+      facts.verifyError, facts.peerCertificate, facts.peerVerified, facts.peerRevoked, facts.peerExpired,
+      facts.peerSelfSigned].join('\n');
+    const known = this.sharedFacts.get(key);
+    if (known !== undefined) return known;
+    if (this.sharedFacts.size >= 4096) this.sharedFacts.clear();
+    const frozen = Object.freeze(facts);
+    this.sharedFacts.set(key, frozen);
+    return frozen;
+  }
+
+  /** One object per local address: every inbound connection of a listener has the same. */
+  private localEndpoint(ip: string, port: number): Endpoint {
+    const key = `${ip}\n${port}`;
+    const known = this.localEndpoints.get(key);
+    if (known !== undefined) return known;
+    if (this.localEndpoints.size >= 4096) this.localEndpoints.clear();
+    const endpoint = Object.freeze({ ip, port });
+    this.localEndpoints.set(key, endpoint);
+    return endpoint;
+  }
+
   private intern(text: string): string {
     const known = this.strings.get(text);
     if (known !== undefined) return known;
@@ -559,7 +598,7 @@ export class TlsModule extends EventEmitter {
   }
 
   private onOpen(event: Extract<TransportEvent, { type: 'open' }>): void {
-    const local = { ip: event.localIp, port: event.localPort };
+    const local = this.localEndpoint(event.localIp, event.localPort);
     if (event.outbound) {
       const c = this.conns.get(event.id);
       if (c) {
@@ -570,7 +609,7 @@ export class TlsModule extends EventEmitter {
     }
     const gen = this.generationsAlive.get(event.generation) ?? this.current;
     const match = matchServer(gen.profiles, local);
-    const c = new TlsConnection(this, event.id, false, { ip: event.remoteIp, port: event.remotePort }, gen, match.profile);
+    const c = new TlsConnection(this, event.id, false, { ip: this.intern(event.remoteIp), port: event.remotePort }, gen, match.profile);
     c.local = local;
     this.adopt(c);
     this.log(this.params.get('tls_debug'), `new connection ${event.id} from ${showEndpoint(c.remote)} on ${showEndpoint(local)}: ${match.reason}`);
@@ -603,13 +642,7 @@ export class TlsModule extends EventEmitter {
   private onSecure(id: number, facts: NativeTlsFacts): void {
     const c = this.conns.get(id);
     if (!c) return;
-    // Thousands of connections share a handful of versions, ciphers and descriptions.
-    facts.version = this.intern(facts.version);
-    facts.cipher = this.intern(facts.cipher);
-    facts.description = this.intern(facts.description);
-    facts.verifyError = this.intern(facts.verifyError);
-    facts.serverName = this.intern(facts.serverName);
-    c.facts = facts;
+    c.facts = this.shareFacts(facts);
     c.state = 'established';
     if (!c.outbound) c.settle?.resolve(c);
     if (!c.outbound) c.sni = facts.serverName;

@@ -152,8 +152,8 @@ export declare class Transport {
    * the current one) and go on.
    */
   resume(id: number, context: SecureContext | null): undefined | { error: NativeError };
-  /** Queues a message; undefined on success, else an ERR_TLS_* code. */
-  send(id: number, data: Buffer): string | undefined;
+  /** Queues a message (a string as UTF-8); undefined on success, else an ERR_TLS_* code. */
+  send(id: number, data: Buffer | string): string | undefined;
   release(id: number): boolean;
   drop(id: number): boolean;
   close(id: number, reason?: string): boolean;

@@ -419,6 +419,23 @@ ca_list = ${h.cert('ca.pem')}
     });
   });
 
+  describe('sending text', () => {
+    it('sends a string as its UTF-8 bytes, the length counted in bytes', async () => {
+      const { mod: srv, port } = await server({}, { respond: false });
+      const got = [];
+      srv.on('message', (m) => got.push(m));
+      const cli = new TlsModule({ params: serverParams(), logger: quiet() });
+      open.push(cli);
+      const c = await cli.open({ host: '127.0.0.1', port });
+      await c.ready;
+      const body = 'caf\u00e9 \u260e \u{1F4DE}';
+      const text = h.options(13).replace('Content-Length: 0', `Content-Length: ${Buffer.byteLength(body)}`) + body;
+      c.send(text);
+      await h.waitFor(() => got.length === 1, { what: 'the UTF-8 message' });
+      assert.deepStrictEqual(got[0], Buffer.from(text, 'utf8'));
+    });
+  });
+
   describe('clear-text write queue', () => {
     it('queues sends during the handshake and fails only the send past con_ct_wq_max', async () => {
       const { mod: srv, port } = await server({}, { respond: false });
