@@ -249,9 +249,12 @@ class TransportWrap : public Napi::ObjectWrap<TransportWrap> {
     if (connection == nullptr) return Napi::String::New(env, "ERR_TLS_CONNECTION_CLOSED");
     SendError error;
     if (is_string) {
+      // One UTF-16 unit is at most 3 UTF-8 bytes: sizing by the (free) UTF-16 length spares
+      // N-API a pass over the string to count UTF-8 bytes before writing them.
+      size_t units = 0;
+      napi_get_value_string_utf16(env, info[1], nullptr, 0, &units);
+      send_text_.resize(units * 3 + 1);  // and the NUL N-API always writes
       size_t len = 0;
-      napi_get_value_string_utf8(env, info[1], nullptr, 0, &len);
-      send_text_.resize(len + 1);  // room for the NUL N-API always writes
       napi_get_value_string_utf8(env, info[1], send_text_.data(), send_text_.size(), &len);
       error = connection->Send(reinterpret_cast<const uint8_t*>(send_text_.data()), len);
       if (send_text_.capacity() > kKeepSendTextCapacity) std::vector<char>().swap(send_text_);
