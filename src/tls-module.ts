@@ -587,9 +587,18 @@ export class TlsModule extends EventEmitter {
       else if (event.type === 'sni') guarded(() => this.onSni(event.id, event.serverName));
       else if (event.type === 'secure') guarded(() => this.onSecure(event.id, event.facts));
     }
-    for (let i = 0; i < index.length; i += 3) {
-      const connection = this.conns.get(index[i]);
-      if (connection) guarded(() => this.emit('message', bytes.subarray(index[i + 1], index[i + 1] + index[i + 2]), connection));
+    // The hot loop: no closure per message, one try block around the whole run (re-entered
+    // after a throwing handler at the next message).
+    for (let i = 0; i < index.length;) {
+      try {
+        for (; i < index.length; i += 3) {
+          const connection = this.conns.get(index[i]);
+          if (connection) this.emit('message', bytes.subarray(index[i + 1], index[i + 1] + index[i + 2]), connection);
+        }
+      } catch (error) {
+        thrown ??= { error };
+        i += 3;
+      }
     }
     for (const event of events) {
       if (event.type === 'close') guarded(() => this.onClose(event.id, { reason: event.reason, code: event.code, byPeer: event.byPeer }));
