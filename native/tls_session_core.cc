@@ -91,18 +91,19 @@ int SessionIdentityVerifyCallback(int preverify_ok, X509_STORE_CTX* store) {
 // SSL_VERIFY_PEER here and OnVerify accepts chain errors exactly as SSL_VERIFY_NONE would (they
 // stay readable through SSL_get_verify_result). See SSL_set_verify(3).
 int TlsSessionCore::OnVerify(int preverify_ok, X509_STORE_CTX* store) {
-  int ok = base_verify_callback_ != nullptr ? base_verify_callback_(preverify_ok, store)
-                                            : preverify_ok;
-  if (base_verify_mode_ == SSL_VERIFY_NONE) ok = 1;
-  if (!ok || identity_checked_ || X509_STORE_CTX_get_error_depth(store) != 0) return ok;
-  identity_checked_ = true;
+  IdentityCheck& check = *identity_;
+  int ok = check.base_verify_callback != nullptr ? check.base_verify_callback(preverify_ok, store)
+                                                 : preverify_ok;
+  if (check.base_verify_mode == SSL_VERIFY_NONE) ok = 1;
+  if (!ok || check.checked || X509_STORE_CTX_get_error_depth(store) != 0) return ok;
+  check.checked = true;
   std::string held;
-  if (CertificateMatchesSipIdentity(X509_STORE_CTX_get_current_cert(store), identity_, &held)) {
+  if (CertificateMatchesSipIdentity(X509_STORE_CTX_get_current_cert(store), check.expected, &held)) {
     return ok;
   }
-  identity_error_ = MakeError("ERR_TLS_IDENTITY_MISMATCH",
-                              "the server certificate does not name the expected SIP identity '" +
-                                  identity_ + "' (RFC 5922): it holds " + held);
+  check.mismatch = MakeError("ERR_TLS_IDENTITY_MISMATCH",
+                             "the server certificate does not name the expected SIP identity '" +
+                                 check.expected + "' (RFC 5922): it holds " + held);
   X509_STORE_CTX_set_error(store, X509_V_ERR_HOSTNAME_MISMATCH);
   return 0;
 }
@@ -116,8 +117,12 @@ TlsSessionCore::TlsSessionCore(std::shared_ptr<SecureContext> context,
       output_(&addon_->Pool()),
       cleartext_(&addon_->Pool()),
       role_(options.role),
-      pause_on_sni_(options.role == SessionRole::kServer && options.pause_on_sni),
-      identity_(options.role == SessionRole::kClient ? options.identity : std::string()) {}
+      pause_on_sni_(options.role == SessionRole::kServer && options.pause_on_sni) {
+  if (options.role == SessionRole::kClient && !options.identity.empty()) {
+    identity_ = std::make_unique<IdentityCheck>();
+    identity_->expected = options.identity;
+  }
+}
 
 std::unique_ptr<TlsSessionCore> TlsSessionCore::Create(std::shared_ptr<SecureContext> context,
                                                        const SessionOptions& options,
@@ -144,10 +149,10 @@ std::unique_ptr<TlsSessionCore> TlsSessionCore::Create(std::shared_ptr<SecureCon
     return session;
   }
   SSL_set_connect_state(ssl);
-  if (!session->identity_.empty()) {
-    session->base_verify_mode_ = SSL_get_verify_mode(ssl);
-    session->base_verify_callback_ = SSL_get_verify_callback(ssl);
-    SSL_set_verify(ssl, session->base_verify_mode_ | SSL_VERIFY_PEER,
+  if (session->identity_) {
+    session->identity_->base_verify_mode = SSL_get_verify_mode(ssl);
+    session->identity_->base_verify_callback = SSL_get_verify_callback(ssl);
+    SSL_set_verify(ssl, session->identity_->base_verify_mode | SSL_VERIFY_PEER,
                    SessionIdentityVerifyCallback);
   }
   if (!options.server_name.empty() && !IsIpLiteral(options.server_name)) {
@@ -235,9 +240,9 @@ uint32_t TlsSessionCore::DriveHandshake() {
       ClearErrorQueue();
       return Fail(MakeError("ERR_TLS_HANDSHAKE_CLOSED", "the peer closed during the handshake"));
     default:
-      if (identity_error_.IsSet()) {
-        ERR_clear_error();
-        return Fail(identity_error_);
+      if (identity_ && identity_->mismatch.IsSet()) {
+        ClearErrorQueue();
+        return Fail(identity_->mismatch);
       }
       return FailFromSsl(ssl_error, "ERR_TLS_HANDSHAKE_FAILED", "the handshake failed");
   }

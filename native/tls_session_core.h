@@ -183,11 +183,15 @@ class TlsSessionCore {
   enum class HelloState { kWaiting, kPaused, kResumed } hello_ = HelloState::kWaiting;
   // RFC 5922 identity check (client): the expected identity, the context's own verify mode and
   // callback (which OnVerify keeps honouring), and the mismatch found, if any.
-  std::string identity_;
-  int base_verify_mode_ = SSL_VERIFY_NONE;
-  SSL_verify_cb base_verify_callback_ = nullptr;
-  bool identity_checked_ = false;
-  TlsError identity_error_;
+  struct IdentityCheck {
+    std::string expected;
+    int base_verify_mode = SSL_VERIFY_NONE;
+    SSL_verify_cb base_verify_callback = nullptr;
+    bool checked = false;
+    TlsError mismatch;
+  };
+  // Only sessions that check an identity have one: every idle inbound session would pay for it.
+  std::unique_ptr<IdentityCheck> identity_;
 };
 
 }  // namespace siptls
