@@ -307,8 +307,13 @@ export class TlsModule extends EventEmitter {
     });
   }
 
-  private log(level: number, message: string): void {
-    this.logger.log(level, message);
+  /**
+   * Logs a line; a function is called only when the logger wants the level, so the lines of
+   * every connection's open, handshake and close cost nothing when they are not written.
+   */
+  private log(level: number, message: string | (() => string)): void {
+    if (typeof message === 'string') this.logger.log(level, message);
+    else if (this.logger.wants?.(level) ?? true) this.logger.log(level, message());
   }
 
   /**
@@ -376,7 +381,7 @@ export class TlsModule extends EventEmitter {
     connection.held = hold;
     connection.sni = options.serverName ?? '';
     this.adopt(connection);
-    this.log(this.params.get('tls_debug'), `connecting to ${showEndpoint(remote)}: ${match.reason}`);
+    this.log(this.params.get('tls_debug'), () => `connecting to ${showEndpoint(remote)}: ${match.reason}`);
     return connection;
   }
 
@@ -621,7 +626,7 @@ export class TlsModule extends EventEmitter {
     const c = new TlsConnection(this, event.id, false, { ip: this.intern(event.remoteIp), port: event.remotePort }, gen, match.profile);
     c.local = local;
     this.adopt(c);
-    this.log(this.params.get('tls_debug'), `new connection ${event.id} from ${showEndpoint(c.remote)} on ${showEndpoint(local)}: ${match.reason}`);
+    this.log(this.params.get('tls_debug'), () => `new connection ${event.id} from ${showEndpoint(c.remote)} on ${showEndpoint(local)}: ${match.reason}`);
     if (event.awaitProfile) {
       // A wildcard listener's context was chosen for 0.0.0.0 / ::; the real local address decides.
       const listener = this.listeners_.get(event.listener);
@@ -641,7 +646,7 @@ export class TlsModule extends EventEmitter {
     const match = matchServer(c.generation.profiles, c.local, serverName);
     // The dom shown by tls.list stays the initial profile, as in Kamailio.
     const context = match.profile === c.profile ? null : c.generation.context(match.profile);
-    this.log(this.params.get('tls_debug'), `${this.describe(c)}: ${match.reason}`);
+    this.log(this.params.get('tls_debug'), () => `${this.describe(c)}: ${match.reason}`);
     const result = this.transport.resume(id, context);
     if (result && 'error' in result) {
       this.log(LogLevel.ERR, `${this.describe(c)}: cannot switch to ${match.profile.name}: ${result.error.message}`);
@@ -657,11 +662,12 @@ export class TlsModule extends EventEmitter {
     if (!c.outbound) c.sni = facts.serverName;
     const level = this.params.get('tls_log');
     const verb = c.outbound ? 'tls_connect: new connection to' : 'tls_accept: new connection from';
-    this.log(level, `${verb} ${showEndpoint(c.remote)} using ${facts.version} ${facts.cipher} ${facts.cipherBits} (local ${showEndpoint(c.local)}, profile ${c.profile.name}${c.sni ? `, sni ${c.sni}` : ''})`);
-    if (facts.peer) {
-      this.log(level, `${c.outbound ? 'server' : 'client'} certificate subject: ${facts.peer.subject.line}, issuer: ${facts.peer.issuer.line}, verified: ${facts.peerVerified ? 'yes' : `no (${facts.verifyError})`}`);
+    this.log(level, () => `${verb} ${showEndpoint(c.remote)} using ${facts.version} ${facts.cipher} ${facts.cipherBits} (local ${showEndpoint(c.local)}, profile ${c.profile.name}${c.sni ? `, sni ${c.sni}` : ''})`);
+    const peer = facts.peer;
+    if (peer) {
+      this.log(level, () => `${c.outbound ? 'server' : 'client'} certificate subject: ${peer.subject.line}, issuer: ${peer.issuer.line}, verified: ${facts.peerVerified ? 'yes' : `no (${facts.verifyError})`}`);
     } else if (!c.outbound) {
-      this.log(level, `${this.describe(c)}: client did not present a certificate`);
+      this.log(level, () => `${this.describe(c)}: client did not present a certificate`);
     }
     if (!c.outbound) {
       this.emit('connection', c);
@@ -712,13 +718,17 @@ export class TlsModule extends EventEmitter {
     const what = wasEstablished ? 'closed' : (c.outbound ? 'connect/handshake failed' : 'handshake failed');
     const level = OUR_FAULTS.has(info.code) ? LogLevel.ERR
       : (!wasEstablished || (info.code && !info.byPeer)) ? LogLevel.INFO : this.params.get('tls_debug');
-    this.log(level, `${this.describe(c)} ${what}: ${info.reason}${info.code ? ` [${info.code}]` : ''}`);
-    const error = new TlsTransportError(info.code || 'ERR_TLS_CONNECTION_CLOSED', `${this.describe(c)} ${what}: ${info.reason}`);
-    c.settle?.reject(error);
+    this.log(level, () => `${this.describe(c)} ${what}: ${info.reason}${info.code ? ` [${info.code}]` : ''}`);
     // 'error' only reaches listeners that asked for it: a failed handshake is routine on a
     // public port and must not take the process down as an unhandled 'error' event would.
+    const errorListened = !wasEstablished && this.listenerCount('error') > 0;
+    // An Error (and its stack) is made only when someone will see it.
+    const error = c.settle || errorListened
+      ? new TlsTransportError(info.code || 'ERR_TLS_CONNECTION_CLOSED', `${this.describe(c)} ${what}: ${info.reason}`)
+      : undefined;
+    if (error) c.settle?.reject(error);
     try {
-      if (!wasEstablished && this.listenerCount('error') > 0) this.emit('error', error, c);
+      if (error && errorListened) this.emit('error', error, c);
     } finally {
       this.emit('close', c, info);
     }

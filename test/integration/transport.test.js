@@ -156,6 +156,30 @@ describe('TlsModule (loopback)', function () {
     client.end();
   });
 
+  it('passes a logger with wants() only the lines of the levels it wants', async () => {
+    const lines = [];
+    const asked = new Set();
+    const logger = { log: (level, message) => lines.push({ level, message }), wants: (level) => { asked.add(level); return level <= 2; } };
+    const mod = new TlsModule({ params: serverParams({ tls_log: 3, tls_debug: 3 }), logger });
+    open.push(mod);
+    mod.on('message', (msg, c) => mod.send(c, answer(msg)));
+    const [ep] = await mod.listen(['tls:127.0.0.1:0']);
+    const closed = nextClose(mod);
+    const client = await h.sipClient(ep.port);
+    client.write(h.options(1));
+    await h.waitFor(() => client.messages.length === 1, { what: 'the 200 OK' });
+    client.end();
+    await closed;
+    assert.ok(asked.has(3), 'the debug lines were asked about');
+    assert.deepStrictEqual(lines.filter((l) => l.level > 2), []);
+    mod.params.setRuntime('tls_log', 2);
+    const closed2 = nextClose(mod);
+    const again = await h.sipClient(ep.port);
+    again.end();
+    await closed2;
+    assert.ok(lines.some((l) => /tls_accept: new connection from 127\.0\.0\.1/.test(l.message)), JSON.stringify(lines));
+  });
+
   it('closes a connection whose message exceeds max_message_size, with a logged reason', async () => {
     const { mod, port, logger } = await server({ max_message_size: 2048 });
     const closed = nextClose(mod);
