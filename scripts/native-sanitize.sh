@@ -4,6 +4,8 @@
 # reports are kept only when a stack passes through the addon (sip_tls.node / siptls::).
 #   usage: scripts/native-sanitize.sh [mocha spec files…]   (default: test/native, without the
 #          10,000-session test, which is slow under ASan)
+#   SIP_TLS_ASAN_OPTIONS=… is appended to ASAN_OPTIONS (e.g. quarantine_size_mb=0 for a spec that
+#   bounds RSS: ASan holds freed memory in a 256 MB quarantine). Mocha options may precede the specs.
 #   SIP_TLS_ASAN_DIR=DIR keeps the scratch copy in DIR, so later runs rebuild only changed files.
 # Child processes the specs start (node, sip-tls serve) inherit the preload and report too, when
 # they exit rather than die by a signal.
@@ -38,7 +40,7 @@ mkdir -p "$work/asan"
 cd "$work"
 set +e
 LD_PRELOAD="$asan_lib" \
-ASAN_OPTIONS="detect_leaks=1:exitcode=0:log_path=$work/asan/report:detect_odr_violation=0:fast_unwind_on_malloc=0" \
+ASAN_OPTIONS="detect_leaks=1:exitcode=0:log_path=$work/asan/report:detect_odr_violation=0:fast_unwind_on_malloc=0${SIP_TLS_ASAN_OPTIONS:+:$SIP_TLS_ASAN_OPTIONS}" \
 LSAN_OPTIONS="exitcode=0" \
   node --expose-gc node_modules/mocha/bin/mocha.js --no-config --exit --timeout 120000 \
   --reporter dot "${specs[@]}" 2>&1 | tail -n 30
