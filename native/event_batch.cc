@@ -3,6 +3,8 @@
 
 #include <cstring>
 
+#include "js_facts.h"
+
 namespace siptls {
 
 namespace {
@@ -18,61 +20,6 @@ const char* KindName(EventKind kind) {
     case EventKind::kClose: return "close";
   }
   return "unknown";
-}
-
-Napi::Array StringArray(Napi::Env env, const std::vector<std::string>& values) {
-  Napi::Array array = Napi::Array::New(env, values.size());
-  for (size_t i = 0; i < values.size(); i++) array.Set(i, Napi::String::New(env, values[i]));
-  return array;
-}
-
-Napi::Object NameObject(Napi::Env env, const NameFacts& name) {
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("line", name.line);
-  o.Set("cn", name.cn);
-  o.Set("l", name.l);
-  o.Set("c", name.c);
-  o.Set("st", name.st);
-  o.Set("o", name.o);
-  o.Set("ou", name.ou);
-  o.Set("uid", name.uid);
-  return o;
-}
-
-Napi::Object FactsObject(Napi::Env env, const TlsFacts& facts) {
-  const SessionFacts& s = facts.session;
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("version", s.version);
-  o.Set("cipher", s.cipher);
-  o.Set("cipherBits", s.cipher_bits);
-  o.Set("description", s.description);
-  o.Set("serverName", s.server_name);
-  o.Set("verifyResult", Napi::Number::New(env, static_cast<double>(s.verify_result)));
-  o.Set("verifyError", s.verify_error);
-  o.Set("peerCertificate", s.peer_certificate);
-  o.Set("peerVerified", s.verified);
-  o.Set("peerRevoked", s.revoked);
-  o.Set("peerExpired", s.expired);
-  o.Set("peerSelfSigned", s.self_signed);
-  if (facts.peer.present) {
-    const CertificateFacts& c = facts.peer;
-    Napi::Object p = Napi::Object::New(env);
-    p.Set("subject", NameObject(env, c.subject));
-    p.Set("issuer", NameObject(env, c.issuer));
-    p.Set("sanEmail", StringArray(env, c.san_email));
-    p.Set("sanDns", StringArray(env, c.san_dns));
-    p.Set("sanUri", StringArray(env, c.san_uri));
-    p.Set("sanIp", StringArray(env, c.san_ip));
-    p.Set("serial", c.serial);
-    p.Set("notBefore", c.not_before);
-    p.Set("notAfter", c.not_after);
-    p.Set("version", Napi::Number::New(env, static_cast<double>(c.version)));
-    p.Set("pem", c.pem);
-    o.Set("peer", p);
-  } else {
-    o.Set("peer", env.Null());
-  }
-  return o;
 }
 
 Napi::Object EventObject(Napi::Env env, const ConnEvent& event) {
@@ -94,7 +41,7 @@ Napi::Object EventObject(Napi::Env env, const ConnEvent& event) {
       o.Set("serverName", event.text);
       break;
     case EventKind::kSecure:
-      if (event.facts) o.Set("facts", FactsObject(env, *event.facts));
+      if (event.facts) o.Set("facts", TransportFactsToValue(env, event.facts->session, event.facts->peer));
       break;
     case EventKind::kClose:
       o.Set("reason", event.text);

@@ -38,6 +38,7 @@ struct IoCounters {
   uint64_t pings_answered = 0;
   uint64_t socket_writes = 0;            // write syscalls started (uv_try_write and uv_write)
   uint64_t framing_errors = 0;
+  uint64_t handshakes_done = 0;          // inbound and outbound (tls.info handshakes_done)
   uint64_t handshake_failures = 0;
   uint64_t idle_timeouts = 0;
   uint64_t handshake_timeouts = 0;

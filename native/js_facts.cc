@@ -24,6 +24,30 @@ Napi::Array ListToValue(Napi::Env env, const std::vector<std::string>& items) {
   return list;
 }
 
+// A Session names its verification flags `verified`, …; the transport's facts `peerVerified`, ….
+struct FlagNames {
+  const char* verified;
+  const char* revoked;
+  const char* expired;
+  const char* self_signed;
+};
+
+void SetSessionFields(Napi::Env env, Napi::Object value, const SessionFacts& facts,
+                      const FlagNames& names) {
+  value.Set("version", facts.version);
+  value.Set("cipher", facts.cipher);
+  value.Set("cipherBits", Napi::Number::New(env, facts.cipher_bits));
+  value.Set("description", facts.description);
+  value.Set("serverName", facts.server_name);
+  value.Set("verifyResult", Napi::Number::New(env, static_cast<double>(facts.verify_result)));
+  value.Set("verifyError", facts.verify_error);
+  value.Set("peerCertificate", facts.peer_certificate);
+  value.Set(names.verified, facts.verified);
+  value.Set(names.revoked, facts.revoked);
+  value.Set(names.expired, facts.expired);
+  value.Set(names.self_signed, facts.self_signed);
+}
+
 }  // namespace
 
 Napi::Value CertificateToValue(Napi::Env env, const CertificateFacts& facts) {
@@ -47,18 +71,31 @@ Napi::Value CertificateToValue(Napi::Env env, const CertificateFacts& facts) {
 
 Napi::Object SessionFactsToValue(Napi::Env env, const SessionFacts& facts) {
   Napi::Object value = Napi::Object::New(env);
-  value.Set("version", facts.version);
-  value.Set("cipher", facts.cipher);
-  value.Set("cipherBits", Napi::Number::New(env, facts.cipher_bits));
-  value.Set("description", facts.description);
-  value.Set("serverName", facts.server_name);
-  value.Set("verifyResult", Napi::Number::New(env, static_cast<double>(facts.verify_result)));
-  value.Set("verifyError", facts.verify_error);
-  value.Set("peerCertificate", facts.peer_certificate);
-  value.Set("verified", facts.verified);
-  value.Set("revoked", facts.revoked);
-  value.Set("expired", facts.expired);
-  value.Set("selfSigned", facts.self_signed);
+  SetSessionFields(env, value, facts, {"verified", "revoked", "expired", "selfSigned"});
+  return value;
+}
+
+Napi::Object TransportFactsToValue(Napi::Env env, const SessionFacts& session,
+                                   const CertificateFacts& peer) {
+  Napi::Object value = Napi::Object::New(env);
+  SetSessionFields(env, value, session, {"peerVerified", "peerRevoked", "peerExpired", "peerSelfSigned"});
+  if (!peer.present) {
+    value.Set("peer", env.Null());
+    return value;
+  }
+  Napi::Object cert = Napi::Object::New(env);
+  cert.Set("subject", NameToValue(env, peer.subject));
+  cert.Set("issuer", NameToValue(env, peer.issuer));
+  cert.Set("sanEmail", ListToValue(env, peer.san_email));
+  cert.Set("sanDns", ListToValue(env, peer.san_dns));
+  cert.Set("sanUri", ListToValue(env, peer.san_uri));
+  cert.Set("sanIp", ListToValue(env, peer.san_ip));
+  cert.Set("serial", peer.serial);
+  cert.Set("notBefore", peer.not_before);
+  cert.Set("notAfter", peer.not_after);
+  cert.Set("version", Napi::Number::New(env, static_cast<double>(peer.version)));
+  cert.Set("pem", peer.pem);
+  value.Set("peer", cert);
   return value;
 }
 

@@ -251,6 +251,7 @@ void TlsConnection::HandleStatus(uint32_t st, size_t plain_len) {
 
 void TlsConnection::OnHandshakeDone() {
   state_ = ConnState::kEstablished;
+  loop_->Counters().handshakes_done++;
   ConnEvent& event = loop_->Batch().Add(EventKind::kSecure, id_);
   event.facts.reset(new TlsFacts{session_->Facts(), session_->PeerCertificate()});
   loop_->WakeUp();

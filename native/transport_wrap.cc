@@ -336,6 +336,7 @@ class TransportWrap : public Napi::ObjectWrap<TransportWrap> {
     set("pingsAnswered", c.pings_answered);
     set("socketWrites", c.socket_writes);
     set("framingErrors", c.framing_errors);
+    set("handshakesDone", c.handshakes_done);
     set("handshakeFailures", c.handshake_failures);
     set("idleTimeouts", c.idle_timeouts);
     set("handshakeTimeouts", c.handshake_timeouts);

@@ -112,6 +112,8 @@ export interface TransportStats {
   /** Write syscalls started (uv_try_write, uv_write): sends of one turn share them. */
   socketWrites: number;
   framingErrors: number;
+  /** Handshakes completed, inbound and outbound (tls.info `handshakes_done`). */
+  handshakesDone: number;
   handshakeFailures: number;
   idleTimeouts: number;
   handshakeTimeouts: number;

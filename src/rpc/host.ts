@@ -12,6 +12,7 @@ export interface TlsInfo {
   opened_connections: number;
   /** Clear text waiting in all connections' queues, bytes. */
   clear_text_write_queued_bytes: number;
+  /** Handshakes completed, inbound (tls_accept) and outbound (tls_connect). */
   handshakes_done: number;
   handshakes_failed: number;
   /** Connections refused below `low_mem_threshold1`, or failed below `low_mem_threshold2`. */

@@ -23,12 +23,7 @@ export function describeReloadError(err: unknown): string {
 }
 
 export class ModuleRpcHost implements RpcHost {
-  /** Inbound handshakes completed since start (the module emits 'connection' for each). */
-  private handshakesDone = 0;
-
-  constructor(private readonly module: TlsModule) {
-    module.on('connection', () => { this.handshakesDone++; });
-  }
+  constructor(private readonly module: TlsModule) {}
 
   info(): TlsInfo {
     const i = this.module.info();
@@ -36,7 +31,7 @@ export class ModuleRpcHost implements RpcHost {
       max_connections: i.max_connections,
       opened_connections: i.opened_connections,
       clear_text_write_queued_bytes: i.clear_text_write_queued_bytes,
-      handshakes_done: this.handshakesDone,
+      handshakes_done: i.handshakesDone,
       handshakes_failed: i.handshakeFailures + i.handshakeTimeouts,
       low_memory_refused: i.refusedLowMem1 + i.failedLowMem2,
       refused_max_connections: i.refusedMaxConnections,
