@@ -72,12 +72,17 @@ void EventBatch::AddMessage(uint32_t id, const char* data, size_t len) {
 void EventBatch::TakeInto(Napi::Env env, std::vector<napi_value>* args) {
   Napi::Array events = Napi::Array::New(env, events_.size());
   for (size_t i = 0; i < events_.size(); i++) events.Set(i, EventObject(env, events_[i]));
-  // One Buffer and one index per turn, however many messages: copying the turn's bytes once
-  // is cheaper than a Buffer per message (style.md, "the hot path").
-  Napi::Buffer<char> bytes = Napi::Buffer<char>::Copy(env, bytes_.data(), bytes_.size());
-  Napi::Uint32Array index = Napi::Uint32Array::New(env, index_.size());
-  if (!index_.empty()) memcpy(index.Data(), index_.data(), index_.size() * sizeof(uint32_t));
-  args->assign({events, bytes, index});
+  if (index_.empty()) {
+    // A turn of connection events only (handshakes, closes): no Buffer, no index.
+    args->assign({events, env.Undefined(), env.Undefined()});
+  } else {
+    // One Buffer and one index per turn, however many messages: copying the turn's bytes
+    // once is cheaper than a Buffer per message (style.md, "the hot path").
+    Napi::Buffer<char> bytes = Napi::Buffer<char>::Copy(env, bytes_.data(), bytes_.size());
+    Napi::Uint32Array index = Napi::Uint32Array::New(env, index_.size());
+    memcpy(index.Data(), index_.data(), index_.size() * sizeof(uint32_t));
+    args->assign({events, bytes, index});
+  }
   events_.clear();
   bytes_.clear();
   index_.clear();

@@ -52,7 +52,8 @@ class EventBatch {
   size_t MessageBytes() const { return bytes_.size(); }
 
   // Builds the arguments of the JS callback and empties the batch:
-  // (events: object[], bytes: Buffer, index: Uint32Array of [id, offset, length] triples).
+  // (events: object[], bytes: Buffer, index: Uint32Array of [id, offset, length] triples);
+  // bytes and index are undefined when the turn framed no message.
   void TakeInto(Napi::Env env, std::vector<napi_value>* args);
 
  private:

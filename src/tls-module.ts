@@ -575,7 +575,7 @@ export class TlsModule extends EventEmitter {
   }
 
   /** One loop turn's events: opens, SNI and handshakes first, then messages, then closes. */
-  private onEvents(events: TransportEvent[], bytes: Buffer, index: Uint32Array): void {
+  private onEvents(events: TransportEvent[], bytes: Buffer | undefined, index: Uint32Array | undefined): void {
     // A throwing application handler must not cost the rest of the turn (an SNI pause left
     // waiting, a close never recorded): every event runs, then the first exception goes on to
     // the caller (Node's uncaughtException, as for any callback from the loop).
@@ -594,7 +594,7 @@ export class TlsModule extends EventEmitter {
     }
     // The hot loop: no closure per message, one try block around the whole run (re-entered
     // after a throwing handler at the next message).
-    for (let i = 0; i < index.length;) {
+    for (let i = 0; bytes !== undefined && index !== undefined && i < index.length;) {
       try {
         for (; i < index.length; i += 3) {
           const connection = this.conns.get(index[i]);

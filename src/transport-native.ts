@@ -134,9 +134,10 @@ export declare class Transport {
   /**
    * @param onEvents called at most once per loop turn with the turn's connection events and
    *   SIP messages: `bytes` holds them back to back, `index` has an [id, offset, length]
-   *   triple per message. `bytes` is a fresh Buffer each turn.
+   *   triple per message. `bytes` is a fresh Buffer each turn; both are undefined in a turn
+   *   without messages.
    */
-  constructor(onEvents: (events: TransportEvent[], bytes: Buffer, index: Uint32Array) => void);
+  constructor(onEvents: (events: TransportEvent[], bytes: Buffer | undefined, index: Uint32Array | undefined) => void);
   setLimits(limits: TransportLimits): void;
   listen(ip: string, port: number, context: SecureContext, generation: number, pauseOnSni: boolean,
     backlog?: number): { id: number; ip: string; port: number } | { error: NativeError };
