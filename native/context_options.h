@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "keylog.h"
+
 namespace siptls {
 
 enum class VerifyClient { kOff, kOn, kOptional, kOptionalNoCa };
@@ -31,6 +33,7 @@ struct ContextOptions {
   int ssl_max_send_fragment = -1;   // -1 leave, else 512..16384
   bool ssl_read_ahead = false;
   bool renegotiation = false;
+  KeyLogOptions keylog;             // keylog_mode, keylog_file, keylog_peer (module-wide)
 };
 
 }  // namespace siptls

@@ -379,12 +379,28 @@ std::shared_ptr<SecureContext> SecureContext::Create(std::shared_ptr<AddonData> 
 
   SSL_CTX_set_session_cache_mode(
       ctx, options.session_cache ? SSL_SESS_CACHE_SERVER : SSL_SESS_CACHE_OFF);
+  // Tickets are the other way to resume (stateless): with session_cache off none are sent,
+  // so a TLS 1.3 server skips the two NewSessionTicket messages it would otherwise build,
+  // encrypt and send after every handshake (SSL_CTX_set_num_tickets(3), SSL_OP_NO_TICKET
+  // for TLS 1.2). Kamailio leaves tickets on; here session_cache decides both.
+  if (!options.session_cache) {
+    SSL_CTX_set_num_tickets(ctx, 0);
+    SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+  }
   // The id context is at most 32 bytes (SSL_CTX_set_session_id_context(3)); a longer
   // session_id is cut there instead of being refused (Kamailio ignores the refusal).
   std::string id = options.session_id.empty() ? "sip-tls" : options.session_id;
   if (id.size() > kMaxSessionIdContext) id.resize(kMaxSessionIdContext);
   SSL_CTX_set_session_id_context(ctx, reinterpret_cast<const unsigned char*>(id.data()),
                                  static_cast<unsigned int>(id.size()));
+
+  // keylog_mode bit 1: every secret this context's sessions derive goes to KeyLogCallback
+  // (SSL_CTX_set_keylog_callback(3)); what happens to it is the KeyLog's business.
+  if (options.keylog.mode & keylog_mode::kInit) {
+    context->keylog_ = KeyLog::Open(options.keylog, error);
+    if (!context->keylog_) return nullptr;
+    SSL_CTX_set_keylog_callback(ctx, KeyLogCallback);
+  }
 
   // The server session pauses here when asked to (SNI-based profile choice).
   SSL_CTX_set_client_hello_cb(ctx, SessionClientHelloCallback, nullptr);

@@ -14,6 +14,7 @@
 
 #include "addon_data.h"
 #include "context_options.h"
+#include "keylog.h"
 #include "ssl_error.h"
 
 namespace siptls {
@@ -34,6 +35,8 @@ class SecureContext {
   const std::shared_ptr<AddonData>& Addon() const { return addon_; }
   // The leaf certificates loaded from `certificate` and `certificate2` (owned by the context).
   const std::vector<X509*>& Certificates() const { return certificates_; }
+  // Where this context's key log lines go (keylog_mode bit 1), or null.
+  const std::shared_ptr<KeyLog>& KeyLogSink() const { return keylog_; }
 
   // Copies the per-SSL settings of this context onto `ssl` (options, mode, verify mode, callback
   // and depth, protocol range, ciphers, max send fragment, read ahead). SSL_set_SSL_CTX(3) moves
@@ -57,6 +60,7 @@ class SecureContext {
   int max_version_ = 0;
   std::string tls12_ciphers_;  // for SSL_set_cipher_list ("" = OpenSSL's default)
   std::string tls13_suites_;   // for SSL_set_ciphersuites ("" = OpenSSL's default)
+  std::shared_ptr<KeyLog> keylog_;
 
 };
 

@@ -8,6 +8,7 @@
 #include "env_data.h"
 #include "error_value.h"
 #include "js_facts.h"
+#include "keylog_notice.h"
 
 namespace siptls {
 
@@ -71,6 +72,22 @@ bool ReadVerifyClient(Napi::Object options, VerifyClient* out) {
   return true;
 }
 
+// keylogNotice: the function that logs a key log line (keylog_mode bit 4), called on a later
+// loop turn, never inside the SSL call that produced the line.
+bool ReadKeyLogNotice(Napi::Object options, KeyLogOptions* out) {
+  Napi::Value value = options.Get("keylogNotice");
+  if (value.IsUndefined()) return true;
+  if (!value.IsFunction()) {
+    Napi::TypeError::New(options.Env(), "options.keylogNotice must be a function")
+        .ThrowAsJavaScriptException();
+    return false;
+  }
+  if (out->mode & keylog_mode::kNotice) {
+    out->notice = MakeKeyLogNotice(options.Env(), value.As<Napi::Function>());
+  }
+  return true;
+}
+
 bool ReadOptions(Napi::Object o, ContextOptions* out) {
   return ReadString(o, "method", &out->method) && ReadString(o, "certificate", &out->certificate) &&
          ReadString(o, "privateKey", &out->private_key) &&
@@ -90,7 +107,11 @@ bool ReadOptions(Napi::Object o, ContextOptions* out) {
          ReadInt(o, "sslReleaseBuffers", &out->ssl_release_buffers) &&
          ReadInt(o, "sslMaxSendFragment", &out->ssl_max_send_fragment) &&
          ReadBool(o, "sslReadAhead", &out->ssl_read_ahead) &&
-         ReadBool(o, "renegotiation", &out->renegotiation);
+         ReadBool(o, "renegotiation", &out->renegotiation) &&
+         ReadInt(o, "keylogMode", &out->keylog.mode) &&
+         ReadString(o, "keylogFile", &out->keylog.file) &&
+         ReadString(o, "keylogPeerIp", &out->keylog.peer_ip) &&
+         ReadInt(o, "keylogPeerPort", &out->keylog.peer_port) && ReadKeyLogNotice(o, &out->keylog);
 }
 
 }  // namespace

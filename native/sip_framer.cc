@@ -26,9 +26,30 @@ bool NameEquals(const char* name, size_t len, const char* lower_name) {
 }
 
 // End of the line starting at `from` (index of its '\r'), or `len` if the block ends first.
+// memchr finds the candidates: it scans many bytes per instruction, a byte loop does not.
 size_t LineEnd(const char* text, size_t from, size_t len) {
-  for (size_t i = from; i + 1 < len; i++) {
-    if (text[i] == '\r' && text[i + 1] == '\n') return i;
+  size_t i = from;
+  while (i + 1 < len) {
+    const char* cr = static_cast<const char*>(memchr(text + i, '\r', len - 1 - i));
+    if (cr == nullptr) return len;
+    i = static_cast<size_t>(cr - text);
+    if (text[i + 1] == '\n') return i;
+    i++;
+  }
+  return len;
+}
+
+// Index of the first "\r\n\r\n" in text[0, len), or `len` if there is none: the end of a
+// message's header block. Looks for the '\n' of each line (lines are tens of bytes, and
+// memchr is faster than memmem's general search for a 4-byte needle).
+size_t HeaderBlockEnd(const char* text, size_t len) {
+  size_t i = 1;
+  while (i + 2 < len) {
+    const char* lf = static_cast<const char*>(memchr(text + i, '\n', len - 2 - i));
+    if (lf == nullptr) return len;
+    i = static_cast<size_t>(lf - text);
+    if (text[i - 1] == '\r' && text[i + 1] == '\r' && text[i + 2] == '\n') return i - 1;
+    i++;
   }
   return len;
 }
@@ -128,15 +149,14 @@ size_t SipFramer::MessageSize(const char* data, size_t len) {
     return kFail;
   }
   size_t search = len < max_message_size_ + 4 ? len : max_message_size_ + 4;
-  const char* blank = static_cast<const char*>(memmem(data, search, kPing, 4));
-  if (blank == nullptr) {
+  size_t header_len = HeaderBlockEnd(data, search);
+  if (header_len == search) {
     if (len > max_message_size_) {
       Fail(FrameError::kTooLarge);
       return kFail;
     }
     return 0;
   }
-  size_t header_len = static_cast<size_t>(blank - data);
   uint64_t body_len = 0;
   FrameError error = ParseContentLength(data, header_len, &body_len);
   if (error != FrameError::kNone) {
@@ -203,7 +223,7 @@ bool SipFramer::Feed(const char* data, size_t len, FrameSink* sink) {
     size_t before = pending_len_;
     if (!Keep(data, len)) return false;
     size_t from = before >= 3 ? before - 3 : 0;
-    if (memmem(pending_ + from, pending_len_ - from, kPing, 4) == nullptr) {
+    if (HeaderBlockEnd(pending_ + from, pending_len_ - from) == pending_len_ - from) {
       return pending_len_ > max_message_size_ ? Fail(FrameError::kTooLarge) : true;
     }
     size_t consumed = FrameFrom(pending_, pending_len_, sink);

@@ -110,7 +110,11 @@ TlsError TakeOpenSslError(const char* fallback_code, const char* fallback_reason
   return error;
 }
 
-ClearErrorsOnEntryAndExit::ClearErrorsOnEntryAndExit() { ERR_clear_error(); }
-ClearErrorsOnEntryAndExit::~ClearErrorsOnEntryAndExit() { ERR_clear_error(); }
+void ClearErrorQueue() {
+  if (ERR_peek_error() != 0) ERR_clear_error();
+}
+
+ClearErrorsOnEntryAndExit::ClearErrorsOnEntryAndExit() { ClearErrorQueue(); }
+ClearErrorsOnEntryAndExit::~ClearErrorsOnEntryAndExit() { ClearErrorQueue(); }
 
 }  // namespace siptls

@@ -34,6 +34,10 @@ TlsError TakeOpenSslError(const char* fallback_code, const char* fallback_reason
 // Node's code for one packed OpenSSL error (ERR_get_error() value).
 std::string OpenSslErrorCode(unsigned long err);
 
+// Empties this thread's OpenSSL error queue. Peeks first: the queue is almost always empty, and
+// ERR_clear_error() walks all of its slots every time (ERR_clear_error(3), ERR_peek_error(3)).
+void ClearErrorQueue();
+
 // Clears the OpenSSL error queue on entry and on exit, so no call sees (or leaves behind)
 // another's errors. Like Node's MarkPopErrorOnReturn / Kamailio's tls_openssl_clear_errors().
 class ClearErrorsOnEntryAndExit {

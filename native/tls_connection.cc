@@ -89,8 +89,9 @@ TlsConnection::~TlsConnection() = default;
 
 bool TlsConnection::StartSession(std::shared_ptr<SecureContext> context, bool server,
                                  const std::string& server_name, bool pause_on_sni,
-                                 TlsError* error) {
+                                 TlsError* error, const std::string& identity) {
   SessionOptions options;
+  options.identity = identity;
   options.role = server ? SessionRole::kServer : SessionRole::kClient;
   options.server_name = server_name;
   options.pause_on_sni = pause_on_sni;
@@ -126,11 +127,11 @@ TlsConnection* TlsConnection::Accept(IoLoop* loop, uv_stream_t* server, uint32_t
 
 TlsConnection* TlsConnection::Connect(IoLoop* loop, const sockaddr* addr,
                                       std::shared_ptr<SecureContext> context, uint32_t generation,
-                                      const std::string& server_name, bool hold,
-                                      TlsError* error) {
+                                      const std::string& server_name,
+                                      const std::string& identity, bool hold, TlsError* error) {
   auto* connection = new TlsConnection(loop, generation, true);
   connection->hold_ = hold;
-  if (!connection->StartSession(std::move(context), false, server_name, false, error)) {
+  if (!connection->StartSession(std::move(context), false, server_name, false, error, identity)) {
     connection->Discard();
     return nullptr;
   }

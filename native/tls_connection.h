@@ -60,10 +60,12 @@ class TlsConnection : private FrameSink {
                                std::shared_ptr<SecureContext> context, uint32_t generation,
                                bool pause_on_sni, bool await_profile, TlsError* error);
   // Starts an outbound connection to `addr`. With `hold`, decrypted data flows but nothing is
-  // sent after the handshake until Release() (the connection-out event decides).
+  // sent after the handshake until Release() (the connection-out event decides). A non-empty
+  // `identity` is the SIP domain the server certificate must name (SessionOptions::identity).
   static TlsConnection* Connect(IoLoop* loop, const sockaddr* addr,
                                 std::shared_ptr<SecureContext> context, uint32_t generation,
-                                const std::string& server_name, bool hold, TlsError* error);
+                                const std::string& server_name, const std::string& identity,
+                                bool hold, TlsError* error);
 
   uint32_t Id() const { return id_; }
   ConnState State() const { return state_; }
@@ -107,7 +109,8 @@ class TlsConnection : private FrameSink {
   static void OnClosed(uv_handle_t* handle);
 
   bool StartSession(std::shared_ptr<SecureContext> context, bool server,
-                    const std::string& server_name, bool pause_on_sni, TlsError* error);
+                    const std::string& server_name, bool pause_on_sni, TlsError* error,
+                    const std::string& identity = std::string());
   // Closes the handle of a connection that never reached JS (no event).
   void Discard();
   void QueueOpenEvent(uint32_t listener_id, bool await_profile);

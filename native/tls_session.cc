@@ -65,7 +65,7 @@ void TlsSession::Init(Napi::Env env, Napi::Object exports) {
   exports.Set("SessionStatus", bits);
 }
 
-// new TlsSession(context, { isServer, serverName?, pauseOnSni? })
+// new TlsSession(context, { isServer, serverName?, pauseOnSni?, identity? })
 TlsSession::TlsSession(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TlsSession>(info) {
   Napi::Env env = info.Env();
   std::shared_ptr<SecureContext> context =
@@ -89,6 +89,12 @@ TlsSession::TlsSession(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TlsSes
     return;
   }
   session_options.pause_on_sni = options.Get("pauseOnSni").ToBoolean().Value();
+  Napi::Value identity = options.Get("identity");
+  if (identity.IsString()) session_options.identity = identity.As<Napi::String>();
+  else if (!identity.IsUndefined()) {
+    ThrowType(env, "options.identity must be a string");
+    return;
+  }
 
   TlsError error;
   core_ = TlsSessionCore::Create(std::move(context), session_options, &error);

@@ -1,4 +1,4 @@
-// TlsSessionCore (see tls_session_core.h). Every SSL call is preceded by ERR_clear_error() and
+// TlsSessionCore (see tls_session_core.h). Every SSL call is preceded by ClearErrorQueue() and
 // followed at once by SSL_get_error(), so a failure is read from this call's errors only.
 #include "tls_session_core.h"
 
@@ -9,6 +9,8 @@
 #include <openssl/err.h>
 #include <openssl/tls1.h>
 #include <openssl/x509_vfy.h>
+
+#include "identity_check.h"
 
 namespace siptls {
 
@@ -72,6 +74,40 @@ int TlsSessionCore::OnClientHello(SSL* ssl) {
   return SSL_CLIENT_HELLO_SUCCESS;
 }
 
+int SessionIdentityVerifyCallback(int preverify_ok, X509_STORE_CTX* store) {
+  SSL* ssl = static_cast<SSL*>(
+      X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
+  TlsSessionCore* session =
+      ssl == nullptr ? nullptr : static_cast<TlsSessionCore*>(SSL_get_app_data(ssl));
+  if (session == nullptr) return preverify_ok;
+  return session->OnVerify(preverify_ok, store);
+}
+
+// The identity check runs in the verify callback, while the client processes the server's
+// Certificate message: a mismatch makes SSL_do_handshake fail there, so the client sends an
+// alert instead of its Finished, and no queued SIP data can ever be encrypted for that server.
+// A check after SSL_do_handshake returned 1 would come after our Finished was already queued.
+// The callback only runs with SSL_VERIFY_PEER, so a session whose profile does not verify gets
+// SSL_VERIFY_PEER here and OnVerify accepts chain errors exactly as SSL_VERIFY_NONE would (they
+// stay readable through SSL_get_verify_result). See SSL_set_verify(3).
+int TlsSessionCore::OnVerify(int preverify_ok, X509_STORE_CTX* store) {
+  IdentityCheck& check = *identity_;
+  int ok = check.base_verify_callback != nullptr ? check.base_verify_callback(preverify_ok, store)
+                                                 : preverify_ok;
+  if (check.base_verify_mode == SSL_VERIFY_NONE) ok = 1;
+  if (!ok || check.checked || X509_STORE_CTX_get_error_depth(store) != 0) return ok;
+  check.checked = true;
+  std::string held;
+  if (CertificateMatchesSipIdentity(X509_STORE_CTX_get_current_cert(store), check.expected, &held)) {
+    return ok;
+  }
+  check.mismatch = MakeError("ERR_TLS_IDENTITY_MISMATCH",
+                             "the server certificate does not name the expected SIP identity '" +
+                                 check.expected + "' (RFC 5922): it holds " + held);
+  X509_STORE_CTX_set_error(store, X509_V_ERR_HOSTNAME_MISMATCH);
+  return 0;
+}
+
 TlsSessionCore::TlsSessionCore(std::shared_ptr<SecureContext> context,
                                const SessionOptions& options)
     : initial_context_(context),
@@ -81,7 +117,12 @@ TlsSessionCore::TlsSessionCore(std::shared_ptr<SecureContext> context,
       output_(&addon_->Pool()),
       cleartext_(&addon_->Pool()),
       role_(options.role),
-      pause_on_sni_(options.role == SessionRole::kServer && options.pause_on_sni) {}
+      pause_on_sni_(options.role == SessionRole::kServer && options.pause_on_sni) {
+  if (options.role == SessionRole::kClient && !options.identity.empty()) {
+    identity_ = std::make_unique<IdentityCheck>();
+    identity_->expected = options.identity;
+  }
+}
 
 std::unique_ptr<TlsSessionCore> TlsSessionCore::Create(std::shared_ptr<SecureContext> context,
                                                        const SessionOptions& options,
@@ -108,6 +149,12 @@ std::unique_ptr<TlsSessionCore> TlsSessionCore::Create(std::shared_ptr<SecureCon
     return session;
   }
   SSL_set_connect_state(ssl);
+  if (session->identity_) {
+    session->identity_->base_verify_mode = SSL_get_verify_mode(ssl);
+    session->identity_->base_verify_callback = SSL_get_verify_callback(ssl);
+    SSL_set_verify(ssl, session->identity_->base_verify_mode | SSL_VERIFY_PEER,
+                   SessionIdentityVerifyCallback);
+  }
   if (!options.server_name.empty() && !IsIpLiteral(options.server_name)) {
     if (SSL_set_tlsext_host_name(ssl, options.server_name.c_str()) != 1) {
       *error = TakeOpenSslError("ERR_TLS_INVALID_SERVER_NAME", "OpenSSL refuses the server name");
@@ -144,14 +191,14 @@ uint32_t TlsSessionCore::Status() const {
 
 uint32_t TlsSessionCore::Refuse(const char* code, const char* reason) {
   if (ssl_ == nullptr) {
-    error_ = MakeError("ERR_TLS_SESSION_CLOSED", "the session is closed");
+    error_ = std::make_unique<TlsError>(MakeError("ERR_TLS_SESSION_CLOSED", "the session is closed"));
     return Status();
   }
   return Fail(MakeError(code, reason));
 }
 
 uint32_t TlsSessionCore::Fail(TlsError error) {
-  if (!(sticky_ & status::kError)) error_ = std::move(error);
+  if (!(sticky_ & status::kError)) error_ = std::make_unique<TlsError>(std::move(error));
   sticky_ |= status::kError;
   sticky_ &= ~status::kNeedContext;
   cleartext_.Clear();
@@ -173,7 +220,7 @@ uint32_t TlsSessionCore::FailFromSsl(int ssl_error, const char* fallback_code,
 
 uint32_t TlsSessionCore::DriveHandshake() {
   sticky_ &= ~status::kNeedContext;  // set again below if the ClientHello callback pauses
-  ERR_clear_error();
+  ClearErrorQueue();
   int result = SSL_do_handshake(ssl_);
   if (result == 1) {
     sticky_ |= status::kHandshakeDone;
@@ -185,14 +232,18 @@ uint32_t TlsSessionCore::DriveHandshake() {
     case SSL_ERROR_WANT_WRITE:
       return Status();
     case SSL_ERROR_WANT_CLIENT_HELLO_CB:
-      ERR_clear_error();
+      ClearErrorQueue();
       sticky_ |= status::kNeedContext;
       return Status();
     case SSL_ERROR_ZERO_RETURN:
       sticky_ |= status::kPeerClosed;
-      ERR_clear_error();
+      ClearErrorQueue();
       return Fail(MakeError("ERR_TLS_HANDSHAKE_CLOSED", "the peer closed during the handshake"));
     default:
+      if (identity_ && identity_->mismatch.IsSet()) {
+        ClearErrorQueue();
+        return Fail(identity_->mismatch);
+      }
       return FailFromSsl(ssl_error, "ERR_TLS_HANDSHAKE_FAILED", "the handshake failed");
   }
 }
@@ -224,7 +275,7 @@ uint32_t TlsSessionCore::EncryptAll(const uint8_t* data, size_t len) {
 uint32_t TlsSessionCore::EncryptSome(const uint8_t* data, size_t len, size_t* written) {
   *written = 0;
   while (*written < len) {
-    ERR_clear_error();
+    ClearErrorQueue();
     size_t n = 0;
     int result = SSL_write_ex(ssl_, data + *written, len - *written, &n);
     if (result == 1) {
@@ -233,7 +284,7 @@ uint32_t TlsSessionCore::EncryptSome(const uint8_t* data, size_t len, size_t* wr
     }
     int ssl_error = SSL_get_error(ssl_, result);
     if (ssl_error == SSL_ERROR_WANT_READ) {
-      ERR_clear_error();
+      ClearErrorQueue();
       return Status();
     }
     return FailFromSsl(ssl_error, "ERR_TLS_WRITE_FAILED", "SSL_write failed");
@@ -245,7 +296,7 @@ uint32_t TlsSessionCore::DecryptInto(uint8_t* out, size_t out_cap, size_t* out_l
   size_t total = 0;
   uint32_t bits = 0;
   while (total < out_cap) {
-    ERR_clear_error();
+    ClearErrorQueue();
     size_t read = 0;
     int result = SSL_read_ex(ssl_, out + total, out_cap - total, &read);
     if (result == 1) {
@@ -256,7 +307,7 @@ uint32_t TlsSessionCore::DecryptInto(uint8_t* out, size_t out_cap, size_t* out_l
     if (ssl_error == SSL_ERROR_WANT_READ || ssl_error == SSL_ERROR_WANT_WRITE) break;
     if (ssl_error == SSL_ERROR_ZERO_RETURN) {
       sticky_ |= status::kPeerClosed;
-      ERR_clear_error();
+      ClearErrorQueue();
       break;
     }
     *out_len = total;
@@ -361,7 +412,7 @@ uint32_t TlsSessionCore::Shutdown() {
   cleartext_.Clear();
   // No close_notify before the handshake has finished: there is no connection to close.
   if (!HandshakeDone()) return Status();
-  ERR_clear_error();
+  ClearErrorQueue();
   int result = SSL_shutdown(ssl_);
   if (result < 0) {
     int ssl_error = SSL_get_error(ssl_, result);
@@ -369,7 +420,7 @@ uint32_t TlsSessionCore::Shutdown() {
       return FailFromSsl(ssl_error, "ERR_TLS_SHUTDOWN_FAILED", "SSL_shutdown failed");
     }
   }
-  ERR_clear_error();
+  ClearErrorQueue();
   return Status();
 }
 
@@ -405,12 +456,12 @@ uint32_t TlsSessionCore::Renegotiate() {
   if (ssl_ == nullptr) return Refuse("ERR_TLS_SESSION_CLOSED", "the session is closed");
   if ((sticky_ & status::kError) || !HandshakeDone()) return Status();
   if (SSL_version(ssl_) >= TLS1_3_VERSION) return KeyUpdate();
-  ERR_clear_error();
+  ClearErrorQueue();
   if (SSL_renegotiate(ssl_) != 1) {
     return FailFromSsl(SSL_ERROR_SSL, "ERR_TLS_RENEGOTIATION_REFUSED",
                        "renegotiation is not allowed");
   }
-  ERR_clear_error();
+  ClearErrorQueue();
   int result = SSL_do_handshake(ssl_);
   int ssl_error = result == 1 ? SSL_ERROR_NONE : SSL_get_error(ssl_, result);
   if (ssl_error != SSL_ERROR_NONE && ssl_error != SSL_ERROR_WANT_READ) {
@@ -426,12 +477,12 @@ uint32_t TlsSessionCore::KeyUpdate() {
   if (SSL_version(ssl_) < TLS1_3_VERSION) {
     return Fail(MakeError("ERR_TLS_KEY_UPDATE_UNSUPPORTED", "KeyUpdate needs TLS 1.3"));
   }
-  ERR_clear_error();
+  ClearErrorQueue();
   // SSL_key_update only schedules the message; SSL_do_handshake sends it. See SSL_key_update(3).
   if (SSL_key_update(ssl_, SSL_KEY_UPDATE_REQUESTED) != 1) {
     return FailFromSsl(SSL_ERROR_SSL, "ERR_TLS_KEY_UPDATE_FAILED", "SSL_key_update failed");
   }
-  ERR_clear_error();
+  ClearErrorQueue();
   int result = SSL_do_handshake(ssl_);
   if (result != 1) {
     int ssl_error = SSL_get_error(ssl_, result);
@@ -455,8 +506,9 @@ size_t TlsSessionCore::TakeCiphertext(uint8_t* out, size_t cap) { return output_
 size_t TlsSessionCore::QueuedCleartext() const { return cleartext_.Size(); }
 
 TlsError TlsSessionCore::TakeError() {
-  TlsError error = std::move(error_);
-  error_ = TlsError();
+  if (!error_) return TlsError();
+  TlsError error = std::move(*error_);
+  error_.reset();
   return error;
 }
 

@@ -52,6 +52,10 @@ struct SessionOptions {
   // Server: pause at a ClientHello that carries SNI, reporting kNeedContext, so the owner can
   // pick the profile for that name before the handshake goes on.
   bool pause_on_sni = false;
+  // Client: the SIP domain (or IP literal) the server certificate must name, checked during the
+  // handshake by RFC 5922 section 7 (identity_check.h); "" = no check. A mismatch fails the
+  // handshake with ERR_TLS_IDENTITY_MISMATCH.
+  std::string identity;
 };
 
 // Negotiated facts of an established session (empty strings before the handshake).
@@ -73,6 +77,9 @@ struct SessionFacts {
 // The ClientHello callback every SecureContext installs (SSL_CTX_set_client_hello_cb(3)). It acts
 // only for server sessions made with pause_on_sni; see TlsSessionCore::Feed and kNeedContext.
 int SessionClientHelloCallback(SSL* ssl, int* alert, void* arg);
+
+// The verify callback of client sessions made with an `identity` (SSL_set_verify(3)).
+int SessionIdentityVerifyCallback(int preverify_ok, X509_STORE_CTX* store);
 
 class TlsSessionCore {
  public:
@@ -128,8 +135,7 @@ class TlsSessionCore {
   // Clear text waiting for the handshake (the kWantWrite bytes).
   size_t QueuedCleartext() const;
 
-  // The error that set kError (code "" if none). TakeError() also clears it.
-  const TlsError& Error() const { return error_; }
+  // The error that set kError (code "" if none), and clears it.
   TlsError TakeError();
 
   SessionRole Role() const { return role_; }
@@ -157,6 +163,8 @@ class TlsSessionCore {
   uint32_t FailFromSsl(int ssl_error, const char* fallback_code, const char* fallback_reason);
   int OnClientHello(SSL* ssl);
   friend int SessionClientHelloCallback(SSL* ssl, int* alert, void* arg);
+  int OnVerify(int preverify_ok, X509_STORE_CTX* store);
+  friend int SessionIdentityVerifyCallback(int preverify_ok, X509_STORE_CTX* store);
 
   std::shared_ptr<SecureContext> initial_context_;  // SSL_new's ctx (still its session_ctx)
   std::shared_ptr<SecureContext> context_;
@@ -169,9 +177,21 @@ class TlsSessionCore {
   SessionRole role_;
   bool pause_on_sni_;
   std::string server_name_;
-  TlsError error_;
+  // Held apart: a session's error is rare, and its strings would cost every idle session.
+  std::unique_ptr<TlsError> error_;
   uint32_t sticky_ = 0;    // kHandshakeDone | kPeerClosed | kShutdownSent | kError | kNeedContext
   enum class HelloState { kWaiting, kPaused, kResumed } hello_ = HelloState::kWaiting;
+  // RFC 5922 identity check (client): the expected identity, the context's own verify mode and
+  // callback (which OnVerify keeps honouring), and the mismatch found, if any.
+  struct IdentityCheck {
+    std::string expected;
+    int base_verify_mode = SSL_VERIFY_NONE;
+    SSL_verify_cb base_verify_callback = nullptr;
+    bool checked = false;
+    TlsError mismatch;
+  };
+  // Only sessions that check an identity have one: every idle inbound session would pay for it.
+  std::unique_ptr<IdentityCheck> identity_;
 };
 
 }  // namespace siptls

@@ -4,6 +4,7 @@
 #include <uv.h>
 
 #include <string>
+#include <vector>
 
 #include "env_data.h"
 #include "io_address.h"
@@ -16,6 +17,9 @@
 namespace siptls {
 
 namespace {
+
+// A burst of large string sends may grow the text buffer; past this it is given back.
+constexpr size_t kKeepSendTextCapacity = 64 * 1024;
 
 const char* StateName(ConnState state) {
   switch (state) {
@@ -179,7 +183,8 @@ class TransportWrap : public Napi::ObjectWrap<TransportWrap> {
     return Napi::Boolean::New(env, listener != nullptr);
   }
 
-  // connect(ip, port, context, generation, serverName, hold) -> { id } | { error }
+  // connect(ip, port, context, generation, serverName, hold, identity) -> { id } | { error }
+  // identity: the SIP domain the server certificate must name ("" or absent: no check).
   Napi::Value Connect(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!Alive(env)) return env.Undefined();
@@ -200,7 +205,8 @@ class TransportWrap : public Napi::ObjectWrap<TransportWrap> {
     }
     TlsConnection* connection = TlsConnection::Connect(
         loop_, reinterpret_cast<const sockaddr*>(&addr), std::move(context), info[3].ToNumber().Uint32Value(),
-        info[4].IsString() ? info[4].As<Napi::String>().Utf8Value() : std::string(), info[5].ToBoolean().Value(),
+        info[4].IsString() ? info[4].As<Napi::String>().Utf8Value() : std::string(),
+        info[6].IsString() ? info[6].As<Napi::String>().Utf8Value() : std::string(), info[5].ToBoolean().Value(),
         &error);
     if (connection == nullptr) {
       result.Set("error", ErrorObject(env, error));
@@ -229,18 +235,33 @@ class TransportWrap : public Napi::ObjectWrap<TransportWrap> {
     return result;
   }
 
-  // send(id, data: Buffer) -> undefined on success, else the ERR_TLS_* code.
+  // send(id, data: Buffer | string) -> undefined on success, else the ERR_TLS_* code. A string
+  // goes out as UTF-8, copied from the JS string here: no Buffer is made per message.
   Napi::Value Send(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!Alive(env)) return env.Undefined();
-    if (!info[1].IsBuffer()) {
-      Napi::TypeError::New(env, "send: data must be a Buffer").ThrowAsJavaScriptException();
+    bool is_string = info[1].IsString();
+    if (!is_string && !info[1].IsBuffer()) {
+      Napi::TypeError::New(env, "send: data must be a Buffer or a string").ThrowAsJavaScriptException();
       return env.Undefined();
     }
     TlsConnection* connection = ConnectionArg(info);
     if (connection == nullptr) return Napi::String::New(env, "ERR_TLS_CONNECTION_CLOSED");
-    Napi::Buffer<uint8_t> data = info[1].As<Napi::Buffer<uint8_t>>();
-    SendError error = connection->Send(data.Data(), data.Length());
+    SendError error;
+    if (is_string) {
+      // One UTF-16 unit is at most 3 UTF-8 bytes: sizing by the (free) UTF-16 length spares
+      // N-API a pass over the string to count UTF-8 bytes before writing them.
+      size_t units = 0;
+      napi_get_value_string_utf16(env, info[1], nullptr, 0, &units);
+      send_text_.resize(units * 3 + 1);  // and the NUL N-API always writes
+      size_t len = 0;
+      napi_get_value_string_utf8(env, info[1], send_text_.data(), send_text_.size(), &len);
+      error = connection->Send(reinterpret_cast<const uint8_t*>(send_text_.data()), len);
+      if (send_text_.capacity() > kKeepSendTextCapacity) std::vector<char>().swap(send_text_);
+    } else {
+      Napi::Buffer<uint8_t> data = info[1].As<Napi::Buffer<uint8_t>>();
+      error = connection->Send(data.Data(), data.Length());
+    }
     return error == nullptr ? env.Undefined() : Napi::String::New(env, error);
   }
 
@@ -333,6 +354,8 @@ class TransportWrap : public Napi::ObjectWrap<TransportWrap> {
   }
 
   IoLoop* loop_ = nullptr;
+  // The UTF-8 of the string being sent; reused from send to send.
+  std::vector<char> send_text_;
 };
 
 }  // namespace

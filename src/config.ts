@@ -10,6 +10,7 @@
  */
 import * as fs from 'node:fs';
 import { ConfigError } from './config-error';
+import { keylogErrors } from './keylog';
 import { MainConfig, RpcEndpoint, readMainConfig } from './main-config';
 import { ParamError, ParamStore } from './params';
 import { resolveConfigPath } from './paths';
@@ -80,33 +81,13 @@ export function collectProfileSet(
   const config = store.get('config');
   if (!config) {
     const set = profileSetFromParams(store);
-    const errors = unimplementedIn(set, store);
+    const errors = keylogErrors(store);
     return { set: errors.length === 0 ? set : undefined, errors };
   }
   const parsed = readTlsCfg(resolveConfigPath(config, dir));
   const { set, errors } = resolveSections(parsed.sections, { baseDir: dir, identityCheck: store.get('tls_identity_check') });
-  const all = [...parsed.errors, ...errors, ...(set ? unimplementedIn(set, store) : [])];
+  const all = [...parsed.errors, ...errors, ...keylogErrors(store)];
   return { set: all.length === 0 ? set : undefined, errors: all };
-}
-
-/**
- * Parameters the native layer does not implement yet are refused by name rather than accepted
- * and ignored: the RFC 5922 identity check (module parameter or tls.cfg key) and key logging.
- */
-function unimplementedIn(set: ProfileSet, store: ParamStore): ConfigError[] {
-  const errors: ConfigError[] = [];
-  if (store.get('keylog_mode') !== 0) {
-    errors.push(new ConfigError('keylog_mode is not supported yet (key logging is not implemented); set it to 0',
-      { parameter: 'keylog_mode' }));
-  }
-  for (const profile of [set.serverDefault, set.clientDefault, ...set.server, ...set.client]) {
-    if (!profile.settings.identityCheck) continue;
-    errors.push(new ConfigError(
-      `tls_identity_check is not supported yet (the RFC 5922 identity check is not implemented); profile ${profile.name}`,
-      { file: profile.file, line: profile.line, parameter: 'tls_identity_check' }));
-    break;
-  }
-  return errors;
 }
 
 /** Mode A: `[server:default]` and `[client:default]` from the module parameters. */

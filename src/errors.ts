@@ -68,6 +68,12 @@ export const TLS_ERROR_CODES = {
   ERR_TLS_HANDSHAKE_FAILED: 'ERR_TLS_HANDSHAKE_FAILED',
   /** The peer sent close_notify before the handshake ended. */
   ERR_TLS_HANDSHAKE_CLOSED: 'ERR_TLS_HANDSHAKE_CLOSED',
+  /** `keylog_file` cannot be opened for appending (keylog_mode 8). */
+  ERR_TLS_KEYLOG_FILE: 'ERR_TLS_KEYLOG_FILE',
+  /** `keylog_peer` is not a usable udp:IP:PORT (keylog_mode 16). */
+  ERR_TLS_KEYLOG_PEER: 'ERR_TLS_KEYLOG_PEER',
+  /** The server certificate does not name the SIP identity expected (RFC 5922, `tls_identity_check`). */
+  ERR_TLS_IDENTITY_MISMATCH: 'ERR_TLS_IDENTITY_MISMATCH',
   /** SSL_read / SSL_write / SSL_shutdown failed without an OpenSSL reason. */
   ERR_TLS_READ_FAILED: 'ERR_TLS_READ_FAILED',
   ERR_TLS_WRITE_FAILED: 'ERR_TLS_WRITE_FAILED',

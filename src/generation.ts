@@ -5,6 +5,7 @@
  * generation is dropped when it is no longer current and its last connection has closed).
  */
 import { ConfigError, contextOptionsFor } from './config';
+import { keylogOptions } from './keylog';
 import { TlsError } from './errors';
 import { SecureContext, createSecureContext } from './secure-context';
 import { ParamStore } from './params';
@@ -25,15 +26,17 @@ export class Generation {
 
   /**
    * Builds the contexts of every profile of `profiles`.
+   * @param keylogNotice logs a key log line at NOTICE (keylog_mode bit 4).
    * @throws ConfigError naming the first profile (file:line) whose context fails to build.
    */
-  static build(number: number, profiles: ProfileSet, params: ParamStore): Generation {
+  static build(number: number, profiles: ProfileSet, params: ParamStore, keylogNotice?: (line: string) => void): Generation {
+    const keylog = keylogOptions(params, keylogNotice);
     const contexts = new Map<Profile, SecureContext>();
     const all = [...profiles.server, ...profiles.client, profiles.serverDefault, profiles.clientDefault];
     for (const profile of all) {
       if (contexts.has(profile)) continue;
       try {
-        contexts.set(profile, createSecureContext(contextOptionsFor(profile, params)));
+        contexts.set(profile, createSecureContext({ ...contextOptionsFor(profile, params), ...keylog }));
       } catch (err) {
         if (!(err instanceof TlsError)) throw err;
         throw new ConfigError(`[${profile.section}]: ${err.message}`, {

@@ -6,6 +6,7 @@
  */
 import type { ContextOptions } from './profile';
 import type { TlsErrorInfo } from './errors';
+import type { KeylogOptions } from './keylog';
 
 /** Distinguished-name facts (the guide's `@tls.peer.subject.*`, `$tls_peer_subject_cn`, …). */
 export interface NameFacts {
@@ -67,6 +68,13 @@ export interface SessionOptions {
   serverName?: string;
   /** Server: pause at a ClientHello with SNI (status NEED_CONTEXT) so a profile can be chosen. */
   pauseOnSni?: boolean;
+  /**
+   * Client: the SIP domain (or IP literal) the server certificate must name, checked during the
+   * handshake as RFC 5922 section 7 says (sip:/sips: URI SAN, else DNS SAN without wildcards, CN
+   * only without any SAN). A mismatch fails the handshake with `ERR_TLS_IDENTITY_MISMATCH`.
+   * Absent or '': no check (tls.cfg `identity_check`, module parameter `tls_identity_check`).
+   */
+  identity?: string;
 }
 
 /** Counters of the environment's buffer pool. */
@@ -165,8 +173,12 @@ export declare const SessionStatus: Readonly<{
   CLOSED: number;
 }>;
 
-/** Builds a context from a profile's options: the context, or an error value naming parameter and file. */
-export declare function createSecureContext(options: Partial<ContextOptions>): SecureContext | TlsErrorInfo;
+/**
+ * Builds a context from a profile's options: the context, or an error value naming parameter and
+ * file; besides the profile's options, the module-wide key log ones
+ * (`keylogMode`, `keylogFile`, `keylogPeerIp`/`keylogPeerPort`, `keylogNotice`; see keylog.ts).
+ */
+export declare function createSecureContext(options: Partial<ContextOptions & KeylogOptions>): SecureContext | TlsErrorInfo;
 /**
  * The load-time guard (`tls_force_run`): null when the OpenSSL the addon was built for and the
  * running one are the same major.minor; else the mismatch (`fatal` unless `forceRun`). The version

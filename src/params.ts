@@ -56,6 +56,7 @@ export interface ModuleParams {
   engine_algorithms: string;
   keylog_mode: number;
   keylog_file: string;
+  keylog_peer: string;
   tls_max_connections: number;
   tcp_connect_timeout: number;
   tcp_send_timeout: number;
@@ -165,7 +166,7 @@ export const PARAMS: readonly ParamSpec[] = [
   p({ name: 'tls_force_run', type: 'bool', default: false, runtime: null, path: false, unit: '', origin: 'guide',
     description: 'start even if the OpenSSL version check fails' }),
   p({ name: 'session_cache', type: 'bool', default: false, runtime: null, path: false, unit: '', origin: 'guide',
-    description: 'server-side TLS session cache' }),
+    description: 'server-side TLS session cache and session tickets (off: neither)' }),
   p({ name: 'session_id', type: 'string', default: 'kamailio-tls-5.x.y', maxLength: 32, runtime: null, path: false, unit: '', origin: 'guide',
     description: 'session id context (at most 32 bytes)' }),
   p({ name: 'renegotiation', type: 'bool', default: false, runtime: null, path: false, unit: '', origin: 'guide',
@@ -185,9 +186,11 @@ export const PARAMS: readonly ParamSpec[] = [
   p({ name: 'engine_algorithms', type: 'string', default: 'NONE', runtime: null, path: false, unit: '', origin: 'guide',
     description: 'comma list of ALL RSA DSA DH EC RAND CIPHERS DIGESTS PKEY PKEY_CRYPTO PKEY_ASN1 set default in the engine; NONE' }),
   p({ name: 'keylog_mode', type: 'int', default: 0, min: 0, max: 2047, runtime: null, path: false, unit: 'bit flags', origin: 'kamailio',
-    description: 'TLS key logging (1 init, 2 active, 4 log, 8 file, 16 UDP peer, 1024 filter): not implemented yet, any value but 0 is refused at start' }),
+    description: 'TLS key logging, NSS key log lines (1 init, 2 active, 4 log at NOTICE, 8 append to keylog_file, 16 send to keylog_peer, 1024 only the lines needed to decrypt); a debugging aid' }),
   p({ name: 'keylog_file', type: 'string', default: '', runtime: null, path: true, unit: 'path', origin: 'kamailio',
-    description: 'file the TLS keys are appended to (NSS key log format) when keylog_mode has 8' }),
+    description: 'file the TLS keys are appended to (NSS key log format, created 0600) when keylog_mode has 1+2+8' }),
+  p({ name: 'keylog_peer', type: 'string', default: '', runtime: null, path: false, unit: '', origin: 'kamailio',
+    description: 'udp:IP:PORT each key log line is sent to as one datagram when keylog_mode has 1+2+16' }),
   p({ name: 'tls_max_connections', type: 'int', default: 2048, min: 0, max: INT32_MAX, runtime: 'tcp.max_tls_connections', path: false, unit: 'connections', origin: 'core',
     description: 'most TLS connections open at once; more are refused at accept' }),
   p({ name: 'tcp_connect_timeout', type: 'int', default: 10, min: 1, max: 86400, runtime: 'tcp.connect_timeout', path: false, unit: 's', origin: 'core',
@@ -199,7 +202,7 @@ export const PARAMS: readonly ParamSpec[] = [
   p({ name: 'memory_budget', type: 'int', default: 0, min: 0, max: INT32_MAX, runtime: null, path: false, unit: 'KB', origin: 'sip-tls',
     description: 'memory the low-memory thresholds are measured against; 0: the cgroup memory limit, else total system memory' }),
   p({ name: 'tls_identity_check', type: 'bool', default: false, runtime: null, path: false, unit: '', origin: 'sip-tls',
-    description: 'RFC 5922 identity check of the peer certificate: not implemented yet, 1 (module parameter or tls.cfg key) is refused at start' }),
+    description: 'RFC 5922 identity check of the server certificate by the client, during the handshake (sip: URI SAN, else DNS SAN without wildcards, CN only without SAN); per profile with tls.cfg identity_check; mismatch: ERR_TLS_IDENTITY_MISMATCH' }),
 ];
 
 /** Parameters that no longer exist, with the one that replaced them. */

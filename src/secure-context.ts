@@ -4,6 +4,7 @@
 import { TLS_METHODS, VERIFY_CLIENT_MODES, type ContextOptions } from './profile';
 import { TlsError, isTlsErrorInfo } from './errors';
 import * as native from './native';
+import type { KeylogOptions } from './keylog';
 
 export type { SecureContext } from './native';
 
@@ -12,7 +13,7 @@ export type { SecureContext } from './native';
  * "" means none). Throws TlsError naming the parameter and file at fault (ERR_TLS_* or
  * OpenSSL's ERR_SSL_* / ERR_OSSL_*).
  */
-export function createSecureContext(options: Partial<ContextOptions>): native.SecureContext {
+export function createSecureContext(options: Partial<ContextOptions & KeylogOptions>): native.SecureContext {
   checkOptions(options);
   const result = native.createSecureContext(options);
   if (isTlsErrorInfo(result)) throw new TlsError(result);

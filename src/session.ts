@@ -25,8 +25,11 @@ export class Session {
     if (init.serverName !== undefined && typeof init.serverName !== 'string') {
       throw new TypeError('serverName must be a string');
     }
+    if (init.identity !== undefined && typeof init.identity !== 'string') {
+      throw new TypeError('identity must be a string');
+    }
     this.native = new native.TlsSession(context, {
-      isServer: init.isServer, serverName: init.serverName, pauseOnSni: init.pauseOnSni,
+      isServer: init.isServer, serverName: init.serverName, pauseOnSni: init.pauseOnSni, identity: init.identity,
     });
     this.out = Buffer.allocUnsafe(size);
   }

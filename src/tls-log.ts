@@ -13,6 +13,8 @@ export const LogLevel = {
 /** Where log lines go; replace it to route lines into an application's logger. */
 export interface TlsLogger {
   log(level: number, message: string): void;
+  /** Whether a line of `level` would be written; when absent, every line is built and passed. */
+  wants?(level: number): boolean;
 }
 
 const NAMES = new Map<number, string>([
@@ -23,6 +25,10 @@ const NAMES = new Map<number, string>([
 export class StderrLogger implements TlsLogger {
   /** @param threshold Kamailio's core `debug` value; default 2 (INFO). */
   constructor(public threshold = 2) {}
+
+  wants(level: number): boolean {
+    return level <= this.threshold;
+  }
 
   log(level: number, message: string): void {
     if (level > this.threshold) return;

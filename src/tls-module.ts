@@ -15,6 +15,7 @@ import * as dns from 'node:dns/promises';
 import * as net from 'node:net';
 import { LoadedConfig, loadConfigFromParams, loadTlsConfig, buildProfileSet } from './config';
 import { Generation } from './generation';
+import { expectedIdentity } from './identity';
 import { setBufferFreelistMax } from './native';
 import { checkOpenSslVersion } from './secure-context';
 import { applyHsmParams } from './hsm';
@@ -86,8 +87,8 @@ export class TlsConnection {
   local: Endpoint = { ip: '', port: 0 };
   /** SNI received (inbound) or sent (outbound); '' when none. */
   sni = '';
-  /** TLS facts once established. */
-  facts: NativeTlsFacts | undefined;
+  /** TLS facts once established (shared between connections alike: read only). */
+  facts: Readonly<NativeTlsFacts> | undefined;
   state: ConnectionState;
   /** Set when closed. */
   closeInfo: CloseInfo | undefined;
@@ -235,6 +236,10 @@ export class TlsModule extends EventEmitter {
   private readonly listeners_ = new Map<number, ListenerEntry>();
   private readonly callbacks = new Map<string, EventCallback>();
   private readonly strings = new Map<string, string>();
+  /** keylog_mode bit 4: a key log line at NOTICE (queued by the addon, after the SSL call). */
+  private readonly keylogNotice = (line: string): void => this.log(LogLevel.NOTICE, `keylog: ${line}`);
+  private readonly sharedFacts = new Map<string, Readonly<NativeTlsFacts>>();
+  private readonly localEndpoints = new Map<string, Endpoint>();
   private connectServerId = '';
   private configuredListening = false;
   private closed = false;
@@ -263,7 +268,7 @@ export class TlsModule extends EventEmitter {
       engine: this.params.get('engine'), engine_config: this.params.get('engine_config'),
       engine_algorithms: this.params.get('engine_algorithms'), rand_engine: this.params.get('rand_engine'),
     }, (message) => this.log(LogLevel.WARN, message));
-    this.current = Generation.build(1, this.loaded.profiles, this.params);
+    this.current = Generation.build(1, this.loaded.profiles, this.params, this.keylogNotice);
     this.generationsAlive.set(1, this.current);
     this.transport = new NativeTransport((events, bytes, index) => this.onEvents(events, bytes, index));
     this.applyLimits();
@@ -302,8 +307,13 @@ export class TlsModule extends EventEmitter {
     });
   }
 
-  private log(level: number, message: string): void {
-    this.logger.log(level, message);
+  /**
+   * Logs a line; a function is called only when the logger wants the level, so the lines of
+   * every connection's open, handshake and close cost nothing when they are not written.
+   */
+  private log(level: number, message: string | (() => string)): void {
+    if (typeof message === 'string') this.logger.log(level, message);
+    else if (this.logger.wants?.(level) ?? true) this.logger.log(level, message());
   }
 
   /**
@@ -364,13 +374,14 @@ export class TlsModule extends EventEmitter {
     const gen = this.current;
     const match = matchClient(gen.profiles, remote, { serverName: options.serverName, serverId });
     const hold = this.listenerCount('connection-out') > 0 || this.params.get('event_callback') !== '';
-    const result = this.transport.connect(ip, options.port, gen.context(match.profile), gen.number, options.serverName ?? '', hold);
+    const identity = expectedIdentity(match.profile, options);
+    const result = this.transport.connect(ip, options.port, gen.context(match.profile), gen.number, options.serverName ?? '', hold, identity);
     if ('error' in result) throw new TlsTransportError(result.error.code, `connect to ${showEndpoint(remote)}: ${result.error.message}`);
     const connection = new TlsConnection(this, result.id, true, remote, gen, match.profile);
     connection.held = hold;
     connection.sni = options.serverName ?? '';
     this.adopt(connection);
-    this.log(this.params.get('tls_debug'), `connecting to ${showEndpoint(remote)}: ${match.reason}`);
+    this.log(this.params.get('tls_debug'), () => `connecting to ${showEndpoint(remote)}: ${match.reason}`);
     return connection;
   }
 
@@ -390,9 +401,12 @@ export class TlsModule extends EventEmitter {
   send(connection: TlsConnection | number, message: string | Buffer): void {
     const id = typeof connection === 'number' ? connection : connection.id;
     if (this.closed) throw new TlsTransportError('ERR_TLS_CONNECTION_CLOSED', `connection ${id}: the module is closed`);
-    const data = typeof message === 'string' ? Buffer.from(message) : message;
-    const code = this.transport.send(id, data);
-    if (code !== undefined) throw new TlsTransportError(code, `connection ${id}: send of ${data.length} bytes failed: ${SEND_ERRORS[code] ?? code}`);
+    // A string is encoded (UTF-8) by the native side, straight into the connection's queue.
+    const code = this.transport.send(id, message);
+    if (code !== undefined) {
+      const bytes = typeof message === 'string' ? Buffer.byteLength(message) : message.length;
+      throw new TlsTransportError(code, `connection ${id}: send of ${bytes} bytes failed: ${SEND_ERRORS[code] ?? code}`);
+    }
   }
 
   /** Closes connection `id` (the RPC tls.kill). @returns false if there is no such connection. */
@@ -454,7 +468,7 @@ export class TlsModule extends EventEmitter {
     const profiles = buildProfileSet(this.params);
     let next = 0;
     for (const n of this.generationsAlive.keys()) next = Math.max(next, n);
-    return Generation.build(Math.max(next, this.current.number) + 1, profiles, this.params);
+    return Generation.build(Math.max(next, this.current.number) + 1, profiles, this.params, this.keylogNotice);
   }
 
   /**
@@ -512,6 +526,40 @@ export class TlsModule extends EventEmitter {
     if (gen !== this.current && gen.connections <= 0) this.generationsAlive.delete(gen.number);
   }
 
+  /**
+   * Thousands of connections share a handful of versions, ciphers and descriptions, and those
+   * without a peer certificate share all of their facts: one frozen object per kind, so an idle
+   * connection holds a reference, not a copy.
+   */
+  private shareFacts(facts: NativeTlsFacts): Readonly<NativeTlsFacts> {
+    facts.version = this.intern(facts.version);
+    facts.cipher = this.intern(facts.cipher);
+    facts.description = this.intern(facts.description);
+    facts.verifyError = this.intern(facts.verifyError);
+    facts.serverName = this.intern(facts.serverName);
+    if (facts.peer) return facts;
+    const key = [facts.version, facts.cipher, facts.cipherBits, facts.description, facts.serverName, facts.verifyResult,
+      facts.verifyError, facts.peerCertificate, facts.peerVerified, facts.peerRevoked, facts.peerExpired,
+      facts.peerSelfSigned].join('\n');
+    const known = this.sharedFacts.get(key);
+    if (known !== undefined) return known;
+    if (this.sharedFacts.size >= 4096) this.sharedFacts.clear();
+    const frozen = Object.freeze(facts);
+    this.sharedFacts.set(key, frozen);
+    return frozen;
+  }
+
+  /** One object per local address: every inbound connection of a listener has the same. */
+  private localEndpoint(ip: string, port: number): Endpoint {
+    const key = `${ip}\n${port}`;
+    const known = this.localEndpoints.get(key);
+    if (known !== undefined) return known;
+    if (this.localEndpoints.size >= 4096) this.localEndpoints.clear();
+    const endpoint = Object.freeze({ ip, port });
+    this.localEndpoints.set(key, endpoint);
+    return endpoint;
+  }
+
   private intern(text: string): string {
     const known = this.strings.get(text);
     if (known !== undefined) return known;
@@ -544,9 +592,18 @@ export class TlsModule extends EventEmitter {
       else if (event.type === 'sni') guarded(() => this.onSni(event.id, event.serverName));
       else if (event.type === 'secure') guarded(() => this.onSecure(event.id, event.facts));
     }
-    for (let i = 0; i < index.length; i += 3) {
-      const connection = this.conns.get(index[i]);
-      if (connection) guarded(() => this.emit('message', bytes.subarray(index[i + 1], index[i + 1] + index[i + 2]), connection));
+    // The hot loop: no closure per message, one try block around the whole run (re-entered
+    // after a throwing handler at the next message).
+    for (let i = 0; i < index.length;) {
+      try {
+        for (; i < index.length; i += 3) {
+          const connection = this.conns.get(index[i]);
+          if (connection) this.emit('message', bytes.subarray(index[i + 1], index[i + 1] + index[i + 2]), connection);
+        }
+      } catch (error) {
+        thrown ??= { error };
+        i += 3;
+      }
     }
     for (const event of events) {
       if (event.type === 'close') guarded(() => this.onClose(event.id, { reason: event.reason, code: event.code, byPeer: event.byPeer }));
@@ -555,7 +612,7 @@ export class TlsModule extends EventEmitter {
   }
 
   private onOpen(event: Extract<TransportEvent, { type: 'open' }>): void {
-    const local = { ip: event.localIp, port: event.localPort };
+    const local = this.localEndpoint(event.localIp, event.localPort);
     if (event.outbound) {
       const c = this.conns.get(event.id);
       if (c) {
@@ -566,10 +623,10 @@ export class TlsModule extends EventEmitter {
     }
     const gen = this.generationsAlive.get(event.generation) ?? this.current;
     const match = matchServer(gen.profiles, local);
-    const c = new TlsConnection(this, event.id, false, { ip: event.remoteIp, port: event.remotePort }, gen, match.profile);
+    const c = new TlsConnection(this, event.id, false, { ip: this.intern(event.remoteIp), port: event.remotePort }, gen, match.profile);
     c.local = local;
     this.adopt(c);
-    this.log(this.params.get('tls_debug'), `new connection ${event.id} from ${showEndpoint(c.remote)} on ${showEndpoint(local)}: ${match.reason}`);
+    this.log(this.params.get('tls_debug'), () => `new connection ${event.id} from ${showEndpoint(c.remote)} on ${showEndpoint(local)}: ${match.reason}`);
     if (event.awaitProfile) {
       // A wildcard listener's context was chosen for 0.0.0.0 / ::; the real local address decides.
       const listener = this.listeners_.get(event.listener);
@@ -589,7 +646,7 @@ export class TlsModule extends EventEmitter {
     const match = matchServer(c.generation.profiles, c.local, serverName);
     // The dom shown by tls.list stays the initial profile, as in Kamailio.
     const context = match.profile === c.profile ? null : c.generation.context(match.profile);
-    this.log(this.params.get('tls_debug'), `${this.describe(c)}: ${match.reason}`);
+    this.log(this.params.get('tls_debug'), () => `${this.describe(c)}: ${match.reason}`);
     const result = this.transport.resume(id, context);
     if (result && 'error' in result) {
       this.log(LogLevel.ERR, `${this.describe(c)}: cannot switch to ${match.profile.name}: ${result.error.message}`);
@@ -599,23 +656,18 @@ export class TlsModule extends EventEmitter {
   private onSecure(id: number, facts: NativeTlsFacts): void {
     const c = this.conns.get(id);
     if (!c) return;
-    // Thousands of connections share a handful of versions, ciphers and descriptions.
-    facts.version = this.intern(facts.version);
-    facts.cipher = this.intern(facts.cipher);
-    facts.description = this.intern(facts.description);
-    facts.verifyError = this.intern(facts.verifyError);
-    facts.serverName = this.intern(facts.serverName);
-    c.facts = facts;
+    c.facts = this.shareFacts(facts);
     c.state = 'established';
     if (!c.outbound) c.settle?.resolve(c);
     if (!c.outbound) c.sni = facts.serverName;
     const level = this.params.get('tls_log');
     const verb = c.outbound ? 'tls_connect: new connection to' : 'tls_accept: new connection from';
-    this.log(level, `${verb} ${showEndpoint(c.remote)} using ${facts.version} ${facts.cipher} ${facts.cipherBits} (local ${showEndpoint(c.local)}, profile ${c.profile.name}${c.sni ? `, sni ${c.sni}` : ''})`);
-    if (facts.peer) {
-      this.log(level, `${c.outbound ? 'server' : 'client'} certificate subject: ${facts.peer.subject.line}, issuer: ${facts.peer.issuer.line}, verified: ${facts.peerVerified ? 'yes' : `no (${facts.verifyError})`}`);
+    this.log(level, () => `${verb} ${showEndpoint(c.remote)} using ${facts.version} ${facts.cipher} ${facts.cipherBits} (local ${showEndpoint(c.local)}, profile ${c.profile.name}${c.sni ? `, sni ${c.sni}` : ''})`);
+    const peer = facts.peer;
+    if (peer) {
+      this.log(level, () => `${c.outbound ? 'server' : 'client'} certificate subject: ${peer.subject.line}, issuer: ${peer.issuer.line}, verified: ${facts.peerVerified ? 'yes' : `no (${facts.verifyError})`}`);
     } else if (!c.outbound) {
-      this.log(level, `${this.describe(c)}: client did not present a certificate`);
+      this.log(level, () => `${this.describe(c)}: client did not present a certificate`);
     }
     if (!c.outbound) {
       this.emit('connection', c);
@@ -666,13 +718,17 @@ export class TlsModule extends EventEmitter {
     const what = wasEstablished ? 'closed' : (c.outbound ? 'connect/handshake failed' : 'handshake failed');
     const level = OUR_FAULTS.has(info.code) ? LogLevel.ERR
       : (!wasEstablished || (info.code && !info.byPeer)) ? LogLevel.INFO : this.params.get('tls_debug');
-    this.log(level, `${this.describe(c)} ${what}: ${info.reason}${info.code ? ` [${info.code}]` : ''}`);
-    const error = new TlsTransportError(info.code || 'ERR_TLS_CONNECTION_CLOSED', `${this.describe(c)} ${what}: ${info.reason}`);
-    c.settle?.reject(error);
+    this.log(level, () => `${this.describe(c)} ${what}: ${info.reason}${info.code ? ` [${info.code}]` : ''}`);
     // 'error' only reaches listeners that asked for it: a failed handshake is routine on a
     // public port and must not take the process down as an unhandled 'error' event would.
+    const errorListened = !wasEstablished && this.listenerCount('error') > 0;
+    // An Error (and its stack) is made only when someone will see it.
+    const error = c.settle || errorListened
+      ? new TlsTransportError(info.code || 'ERR_TLS_CONNECTION_CLOSED', `${this.describe(c)} ${what}: ${info.reason}`)
+      : undefined;
+    if (error) c.settle?.reject(error);
     try {
-      if (!wasEstablished && this.listenerCount('error') > 0) this.emit('error', error, c);
+      if (error && errorListened) this.emit('error', error, c);
     } finally {
       this.emit('close', c, info);
     }

@@ -142,16 +142,20 @@ export declare class Transport {
     backlog?: number): { id: number; ip: string; port: number } | { error: NativeError };
   setListenerContext(id: number, context: SecureContext, generation: number, pauseOnSni: boolean): boolean;
   closeListener(id: number): boolean;
-  /** `hold`: send nothing after the handshake until release() (connection-out). */
+  /**
+   * `hold`: send nothing after the handshake until release() (connection-out). `identity`: the
+   * SIP domain the server certificate must name (RFC 5922; '' or absent: no check), see
+   * `SessionOptions.identity`.
+   */
   connect(ip: string, port: number, context: SecureContext, generation: number, serverName: string,
-    hold: boolean): { id: number } | { error: NativeError };
+    hold: boolean, identity?: string): { id: number } | { error: NativeError };
   /**
    * After an 'sni' event, or an 'open' event with `awaitProfile`: switch to `context` (null keeps
    * the current one) and go on.
    */
   resume(id: number, context: SecureContext | null): undefined | { error: NativeError };
-  /** Queues a message; undefined on success, else an ERR_TLS_* code. */
-  send(id: number, data: Buffer): string | undefined;
+  /** Queues a message (a string as UTF-8); undefined on success, else an ERR_TLS_* code. */
+  send(id: number, data: Buffer | string): string | undefined;
   release(id: number): boolean;
   drop(id: number): boolean;
   close(id: number, reason?: string): boolean;

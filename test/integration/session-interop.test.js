@@ -179,8 +179,7 @@ describe('Session against openssl s_server / s_client', function () {
   }
 
   for (const sessionCache of [true, false]) {
-    // -no_ticket: resumption by session ID only, i.e. through the server's cache. (Tickets stay on,
-    // as in Kamailio, which never sets SSL_OP_NO_TICKET.)
+    // -no_ticket: resumption by session ID only, i.e. through the server's cache.
     it(`session_cache ${sessionCache ? 'on: s_client -reconnect resumes by session ID' : 'off: every reconnect without a ticket is a new session'}`, async () => {
       const { server, sessions, port } = await echoServer(serverContext({ method: 'TLSv1.2', sessionCache, sessionId: 'sip-tls-test' }));
       const { child, started } = openssl(['s_client', '-connect', `127.0.0.1:${port}`, '-tls1_2', '-reconnect', '-no_ticket',
@@ -200,5 +199,46 @@ describe('Session against openssl s_server / s_client', function () {
         server.close();
       }
     });
+  }
+
+  // Tickets are the stateless way to resume: they follow session_cache too (Kamailio sends them
+  // even with the cache off; a server that never resumes should not build them). A node:tls
+  // client sees each ticket as a 'session' event and offers the last one on reconnect.
+  async function ticketsAndReuse(port, version) {
+    const options = { host: '127.0.0.1', port, servername: 'server.test', ca: read('ca.pem'), minVersion: version, maxVersion: version };
+    const first = tls.connect(options);
+    const tickets = [];
+    first.on('session', (ticket) => tickets.push(ticket));
+    await new Promise((resolve, reject) => { first.once('secureConnect', resolve); first.once('error', reject); });
+    const reply = new Promise((resolve) => first.once('data', resolve));
+    first.write('ping\n');
+    await reply;
+    first.end();
+    const second = tls.connect({ ...options, session: tickets[tickets.length - 1] });
+    await new Promise((resolve, reject) => { second.once('secureConnect', resolve); second.once('error', reject); });
+    const reused = second.isSessionReused();
+    second.end();
+    return { tickets: tickets.length, reused };
+  }
+
+  for (const method of ['TLSv1.3', 'TLSv1.2']) {
+    for (const sessionCache of [true, false]) {
+      it(`${method}: tickets ${sessionCache ? 'sent and resumed with session_cache on' : 'not sent with session_cache off'}`, async () => {
+        const { server, sessions, port } = await echoServer(serverContext({ method, sessionCache, sessionId: 'sip-tls-test' }));
+        try {
+          const { tickets, reused } = await ticketsAndReuse(port, method);
+          if (sessionCache) {
+            assert.ok(tickets >= 1, 'no ticket received');
+            assert.strictEqual(reused, true);
+          } else {
+            assert.strictEqual(tickets, 0);
+            assert.strictEqual(reused, false);
+          }
+        } finally {
+          for (const s of sessions) s.destroy();
+          server.close();
+        }
+      });
+    }
   }
 });

@@ -156,6 +156,30 @@ describe('TlsModule (loopback)', function () {
     client.end();
   });
 
+  it('passes a logger with wants() only the lines of the levels it wants', async () => {
+    const lines = [];
+    const asked = new Set();
+    const logger = { log: (level, message) => lines.push({ level, message }), wants: (level) => { asked.add(level); return level <= 2; } };
+    const mod = new TlsModule({ params: serverParams({ tls_log: 3, tls_debug: 3 }), logger });
+    open.push(mod);
+    mod.on('message', (msg, c) => mod.send(c, answer(msg)));
+    const [ep] = await mod.listen(['tls:127.0.0.1:0']);
+    const closed = nextClose(mod);
+    const client = await h.sipClient(ep.port);
+    client.write(h.options(1));
+    await h.waitFor(() => client.messages.length === 1, { what: 'the 200 OK' });
+    client.end();
+    await closed;
+    assert.ok(asked.has(3), 'the debug lines were asked about');
+    assert.deepStrictEqual(lines.filter((l) => l.level > 2), []);
+    mod.params.setRuntime('tls_log', 2);
+    const closed2 = nextClose(mod);
+    const again = await h.sipClient(ep.port);
+    again.end();
+    await closed2;
+    assert.ok(lines.some((l) => /tls_accept: new connection from 127\.0\.0\.1/.test(l.message)), JSON.stringify(lines));
+  });
+
   it('closes a connection whose message exceeds max_message_size, with a logged reason', async () => {
     const { mod, port, logger } = await server({ max_message_size: 2048 });
     const closed = nextClose(mod);
@@ -416,6 +440,23 @@ ca_list = ${h.cert('ca.pem')}
       const second = await cli.connect({ host: '127.0.0.1', port });
       assert.strictEqual(first.profile.settings.serverId, 'once');
       assert.strictEqual(second.profile.name, 'TLSc<default>');
+    });
+  });
+
+  describe('sending text', () => {
+    it('sends a string as its UTF-8 bytes, the length counted in bytes', async () => {
+      const { mod: srv, port } = await server({}, { respond: false });
+      const got = [];
+      srv.on('message', (m) => got.push(m));
+      const cli = new TlsModule({ params: serverParams(), logger: quiet() });
+      open.push(cli);
+      const c = await cli.open({ host: '127.0.0.1', port });
+      await c.ready;
+      const body = 'caf\u00e9 \u260e \u{1F4DE}';
+      const text = h.options(13).replace('Content-Length: 0', `Content-Length: ${Buffer.byteLength(body)}`) + body;
+      c.send(text);
+      await h.waitFor(() => got.length === 1, { what: 'the UTF-8 message' });
+      assert.deepStrictEqual(got[0], Buffer.from(text, 'utf8'));
     });
   });
 

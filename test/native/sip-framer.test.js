@@ -67,6 +67,17 @@ describe('SipFramer#feed()', () => {
     assert.deepStrictEqual(r.messages, [folded, compact]);
   });
 
+  it('ends the header block at the first CRLF CRLF only, whatever lone CR and LF come before', () => {
+    const odd = 'MESSAGE sip:a@b SIP/2.0\r\nX-A: a\rb\nc\n\r\r\nX-B: \n\nd\r\r\nContent-Length: 2\r\r\n\r\nhi';
+    const messages = [odd, options(5)];
+    for (let i = 1; i < odd.length + 5; i++) {
+      const all = messages.join('');
+      const r = feedAll(new SipFramer(65536), [all.slice(0, i), all.slice(i)]);
+      assert.deepStrictEqual(r.messages, messages, `split at ${i}`);
+      assert.strictEqual(r.error, null);
+    }
+  });
+
   it('answers a double-CRLF ping split over two reads, and ignores a lone CRLF', () => {
     const framer = new SipFramer(65536);
     let r = feedAll(framer, ['\r\n', '\r\n']);
