@@ -41,7 +41,9 @@ Napi::Object EventObject(Napi::Env env, const ConnEvent& event) {
       o.Set("serverName", event.text);
       break;
     case EventKind::kSecure:
-      if (event.facts) o.Set("facts", TransportFactsToValue(env, event.facts->session, event.facts->peer));
+      if (event.facts) {
+        o.Set("facts", TransportFactsToValue(env, event.facts->session, event.facts->peer));
+      }
       break;
     case EventKind::kClose:
       o.Set("reason", event.text);

@@ -78,7 +78,8 @@ Napi::Object SessionFactsToValue(Napi::Env env, const SessionFacts& facts) {
 Napi::Object TransportFactsToValue(Napi::Env env, const SessionFacts& session,
                                    const CertificateFacts& peer) {
   Napi::Object value = Napi::Object::New(env);
-  SetSessionFields(env, value, session, {"peerVerified", "peerRevoked", "peerExpired", "peerSelfSigned"});
+  SetSessionFields(env, value, session,
+                   {"peerVerified", "peerRevoked", "peerExpired", "peerSelfSigned"});
   if (!peer.present) {
     value.Set("peer", env.Null());
     return value;

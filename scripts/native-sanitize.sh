@@ -25,10 +25,12 @@ cp -a "$root/native" "$root/bench" "$root/binding.gyp" "$root/package.json" "$ro
   "$root/scripts" "$work/"
 [ -f "$root/.npmrc" ] && cp "$root/.npmrc" "$work/"
 [ -e "$work/node_modules" ] || ln -s "$root/node_modules" "$work/node_modules"
-build=rebuild
-[ -f "$work/build/Makefile" ] && build=build
+# A kept build is configured again (binding.gyp lists native/*.cc when it is configured), then
+# make recompiles what changed.
+build=(rebuild)
+[ -f "$work/build/Makefile" ] && build=(configure build)
 (cd "$work" && CXXFLAGS="-fsanitize=address -fno-omit-frame-pointer -g -O1" LDFLAGS="-fsanitize=address" \
-  npx node-gyp "$build" -j 2 >"$work/build.log" 2>&1) || { cat "$work/build.log"; exit 1; }
+  npx node-gyp "${build[@]}" -j 2 >"$work/build.log" 2>&1) || { cat "$work/build.log"; exit 1; }
 
 specs=("$@")
 if [ ${#specs[@]} -eq 0 ]; then
