@@ -247,6 +247,9 @@ async function measureIdle(
         const figures = await holdIdle(holders, perHolder, current, options.idleCounts,
           (text) => progress(`${server.name} idle ${rep}/${options.repetitions}: ${text}`),
           async () => {
+            // The same warm-up as the unloaded handshake windows: the server has just run a full GC
+            // for the memory reading, and its young generation grows back under load.
+            await runHandshakes(driver, current, options.handshakeConcurrency, options.warmupMs);
             const f = await runHandshakes(driver, current, options.handshakeConcurrency, options.windowMs);
             progress(line(server.name, `handshakes while ${largest} held ${rep}/${options.repetitions}`, f));
             heldRuns.set(server, [...(heldRuns.get(server) ?? []), f]);
