@@ -3,6 +3,8 @@
 
 #include <arpa/inet.h>
 
+#include <utility>
+
 #include <openssl/asn1.h>
 #include <openssl/bn.h>
 #include <openssl/crypto.h>
@@ -70,23 +72,6 @@ std::string IpText(const ASN1_OCTET_STRING* ip) {
   return text;
 }
 
-void DescribeAltNames(X509* cert, CertificateFacts* facts) {
-  GENERAL_NAMES* names = static_cast<GENERAL_NAMES*>(
-      X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
-  if (names == nullptr) return;
-  for (int i = 0; i < sk_GENERAL_NAME_num(names); i++) {
-    const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, i);
-    switch (name->type) {
-      case GEN_EMAIL: facts->san_email.push_back(Utf8(name->d.rfc822Name)); break;
-      case GEN_DNS: facts->san_dns.push_back(Utf8(name->d.dNSName)); break;
-      case GEN_URI: facts->san_uri.push_back(Utf8(name->d.uniformResourceIdentifier)); break;
-      case GEN_IPADD: facts->san_ip.push_back(IpText(name->d.iPAddress)); break;
-      default: break;
-    }
-  }
-  GENERAL_NAMES_free(names);
-}
-
 std::string SerialText(X509* cert) {
   BIGNUM* bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), nullptr);
   if (bn == nullptr) return std::string();
@@ -106,7 +91,11 @@ CertificateFacts DescribeCertificate(X509* cert) {
   facts.present = true;
   facts.subject = DescribeName(X509_get_subject_name(cert));
   facts.issuer = DescribeName(X509_get_issuer_name(cert));
-  DescribeAltNames(cert, &facts);
+  SubjectAltNames alt_names = ReadSubjectAltNames(cert);
+  facts.san_email = std::move(alt_names.email);
+  facts.san_dns = std::move(alt_names.dns);
+  facts.san_uri = std::move(alt_names.uri);
+  facts.san_ip = std::move(alt_names.ip);
   facts.serial = SerialText(cert);
   facts.not_before = TimeText(X509_get0_notBefore(cert));
   facts.not_after = TimeText(X509_get0_notAfter(cert));
@@ -118,5 +107,28 @@ CertificateFacts DescribeCertificate(X509* cert) {
   }
   return facts;
 }
+
+SubjectAltNames ReadSubjectAltNames(X509* cert) {
+  SubjectAltNames alt_names;
+  // A new stack (freed below), or null when the extension is absent: X509_get_ext_d2i(3).
+  GENERAL_NAMES* names = static_cast<GENERAL_NAMES*>(
+      X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  if (names == nullptr) return alt_names;
+  alt_names.present = true;
+  for (int i = 0; i < sk_GENERAL_NAME_num(names); i++) {
+    const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, i);
+    switch (name->type) {
+      case GEN_EMAIL: alt_names.email.push_back(Utf8(name->d.rfc822Name)); break;
+      case GEN_DNS: alt_names.dns.push_back(Utf8(name->d.dNSName)); break;
+      case GEN_URI: alt_names.uri.push_back(Utf8(name->d.uniformResourceIdentifier)); break;
+      case GEN_IPADD: alt_names.ip.push_back(IpText(name->d.iPAddress)); break;
+      default: break;
+    }
+  }
+  GENERAL_NAMES_free(names);
+  return alt_names;
+}
+
+std::string SubjectCommonName(X509* cert) { return Field(X509_get_subject_name(cert), NID_commonName); }
 
 }  // namespace siptls

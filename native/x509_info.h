@@ -30,6 +30,17 @@ struct CertificateFacts {
 // Facts of `cert` (nullptr gives present=false).
 CertificateFacts DescribeCertificate(X509* cert);
 
+// The subjectAltName entries of `cert` by type (IP addresses as text); `present` is false when
+// the certificate has no such extension.
+struct SubjectAltNames {
+  bool present = false;
+  std::vector<std::string> email, dns, uri, ip;
+};
+SubjectAltNames ReadSubjectAltNames(X509* cert);
+
+// The first CN of the subject of `cert`, or "".
+std::string SubjectCommonName(X509* cert);
+
 }  // namespace siptls
 
 #endif  // SIPTLS_X509_INFO_H_
