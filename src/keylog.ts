@@ -4,6 +4,7 @@
  * in C++ (file, UDP); only bit 4 (log at NOTICE) comes back to JS, queued after the SSL call.
  */
 import { ConfigError } from './config-error';
+import { parseHostPort } from './main-config';
 import { ParamStore } from './params';
 
 /** `keylog_mode` bits (Kamailio's KSR_TLS_KEYLOG_MODE_*, plus its filter bit). */
@@ -39,11 +40,14 @@ export interface KeylogOptions {
  * not that. Only UDP and IP literals: the peer is resolved once, at start, without DNS.
  */
 export function parseKeylogPeer(value: string): { ip: string; port: number } | null {
-  const m = /^udp:(?:\[([0-9a-fA-F:.]+)\]|([0-9.]+)):(\d{1,5})$/i.exec(value.trim());
+  const m = /^udp:(.+)$/i.exec(value.trim());
   if (!m) return null;
-  const port = Number(m[3]);
-  if (port < 1 || port > 65535) return null;
-  return { ip: m[1] ?? m[2], port };
+  try {
+    const peer = parseHostPort(m[1]);
+    return peer.port >= 1 ? peer : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Errors of the key log parameters (each naming its parameter); [] when they are usable. */
