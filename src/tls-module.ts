@@ -208,6 +208,20 @@ function localTimestamp(date: Date): string {
   return `${date.getFullYear()}-${p(date.getMonth() + 1)}-${p(date.getDate())} ${p(date.getHours())}:${p(date.getMinutes())}:${p(date.getSeconds())}`;
 }
 
+/**
+ * The value `map` holds for `key`, made by `make` the first time. The maps hold what thousands of
+ * connections share (a handful of kinds); one that reaches 4096 entries is emptied, so odd
+ * peers cannot grow it without bound.
+ */
+function cached<V>(map: Map<string, V>, key: string, make: () => V): V {
+  const known = map.get(key);
+  if (known !== undefined) return known;
+  if (map.size >= 4096) map.clear();
+  const value = make();
+  map.set(key, value);
+  return value;
+}
+
 function showEndpoint(e: Endpoint): string {
   return e.ip.includes(':') ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`;
 }
@@ -541,31 +555,16 @@ export class TlsModule extends EventEmitter {
     const key = [facts.version, facts.cipher, facts.cipherBits, facts.description, facts.serverName, facts.verifyResult,
       facts.verifyError, facts.peerCertificate, facts.peerVerified, facts.peerRevoked, facts.peerExpired,
       facts.peerSelfSigned].join('\n');
-    const known = this.sharedFacts.get(key);
-    if (known !== undefined) return known;
-    if (this.sharedFacts.size >= 4096) this.sharedFacts.clear();
-    const frozen = Object.freeze(facts);
-    this.sharedFacts.set(key, frozen);
-    return frozen;
+    return cached(this.sharedFacts, key, () => Object.freeze(facts));
   }
 
   /** One object per local address: every inbound connection of a listener has the same. */
   private localEndpoint(ip: string, port: number): Endpoint {
-    const key = `${ip}\n${port}`;
-    const known = this.localEndpoints.get(key);
-    if (known !== undefined) return known;
-    if (this.localEndpoints.size >= 4096) this.localEndpoints.clear();
-    const endpoint = Object.freeze({ ip, port });
-    this.localEndpoints.set(key, endpoint);
-    return endpoint;
+    return cached(this.localEndpoints, `${ip}\n${port}`, () => Object.freeze({ ip, port }));
   }
 
   private intern(text: string): string {
-    const known = this.strings.get(text);
-    if (known !== undefined) return known;
-    if (this.strings.size >= 4096) this.strings.clear();
-    this.strings.set(text, text);
-    return text;
+    return cached(this.strings, text, () => text);
   }
 
   private describe(c: TlsConnection): string {
