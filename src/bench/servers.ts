@@ -53,22 +53,22 @@ async function startChildServer(script: string, certs: BenchCertificates, keyKin
   }
 }
 
-export function baselineServer(certs: BenchCertificates): BenchServer {
+/** A server the harness runs as a child process (`script` in this directory) with either key. */
+function childServer(name: string, kind: 'baseline' | 'sip-tls', script: string, certs: BenchCertificates): BenchServer {
   return {
-    name: 'node:tls',
-    kind: 'baseline',
+    name,
+    kind,
     keyKinds: ['ecdsa', 'rsa'],
-    start: (keyKind) => startChildServer(path.join(__dirname, 'baseline-server.js'), certs, keyKind as KeyKind, 'node:tls server'),
+    start: (keyKind) => startChildServer(path.join(__dirname, script), certs, keyKind as KeyKind, `${name} server`),
   };
 }
 
+export function baselineServer(certs: BenchCertificates): BenchServer {
+  return childServer('node:tls', 'baseline', 'baseline-server.js', certs);
+}
+
 export function siptlsServer(certs: BenchCertificates): BenchServer {
-  return {
-    name: 'sip-tls',
-    kind: 'sip-tls',
-    keyKinds: ['ecdsa', 'rsa'],
-    start: (keyKind) => startChildServer(path.join(__dirname, 'siptls-server.js'), certs, keyKind as KeyKind, 'sip-tls server'),
-  };
+  return childServer('sip-tls', 'sip-tls', 'siptls-server.js', certs);
 }
 
 export function targetServer(spec: TargetSpec): BenchServer {
