@@ -2,16 +2,13 @@
 // Drives a native TlsSession over a net.Socket: one feed() per 'data' event, one socket.write()
 // per flush. For the interop tests.
 const net = require('node:net');
-const { native, S } = require('./sessions');
+const { S, Side } = require('./sessions');
 
-class SessionSocket {
+/** A Side (feeding and collecting as in the in-memory tests) whose peer is a socket. */
+class SessionSocket extends Side {
   constructor(socket, ctx, options) {
+    super(ctx, options);
     this.socket = socket;
-    this.session = new native.TlsSession(ctx, options);
-    this.out = Buffer.alloc(65536);
-    this.chunks = [];
-    this.status = 0;
-    this.error = null;
     this.waiters = [];
     socket.on('data', (data) => this.drive(data));
     socket.on('error', (err) => { this.error = this.error || err; this.wake(); });
@@ -25,21 +22,10 @@ class SessionSocket {
 
   drive(data) {
     if (this.session.isClosed()) return;
-    this.status = this.session.feed(data, this.out);
-    this.collect();
-    while (this.status & S.MORE_PLAINTEXT) {
-      this.status = this.session.read(this.out);
-      this.collect();
-    }
-    if (this.status & S.ERROR && !this.error) this.error = this.session.takeError();
+    this.feed(data);
     this.flush();
     if (this.status & S.ERROR) this.socket.end();
     this.wake();
-  }
-
-  collect() {
-    const n = this.session.lengths[0];
-    if (n > 0) this.chunks.push(Buffer.from(this.out.subarray(0, n)));
   }
 
   flush() {
@@ -55,10 +41,6 @@ class SessionSocket {
   shutdown() {
     this.status = this.session.shutdown();
     this.flush();
-  }
-
-  text() {
-    return Buffer.concat(this.chunks).toString();
   }
 
   wake() {

@@ -18,7 +18,7 @@ function echoServer(ctx, options = {}) {
     socket.on('data', () => {
       const text = s.text();
       if (text.endsWith('\n')) {
-        s.chunks = [];
+        s.received = [];
         s.write(Buffer.from(`ECHO ${text}`));
       }
       if (s.status & S.PEER_CLOSED) s.shutdown();
