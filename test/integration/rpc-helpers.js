@@ -30,6 +30,15 @@ function tempDir(prefix) {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
+/** A new temporary directory holding cert.pem, key.pem and a tls.cfg whose [server:default] uses them. */
+function serveDir(prefix) {
+  const dir = tempDir(prefix);
+  fs.copyFileSync(path.join(CERTS, 'server-rsa.pem'), path.join(dir, 'cert.pem'));
+  fs.copyFileSync(path.join(CERTS, 'server-rsa.key'), path.join(dir, 'key.pem'));
+  fs.writeFileSync(path.join(dir, 'tls.cfg'), '[server:default]\ncertificate = cert.pem\nprivate_key = key.pem\n');
+  return dir;
+}
+
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -193,6 +202,6 @@ function memoryOf(pid) {
 }
 
 module.exports = {
-  ROOT, CERTS, freePort, tempDir, sleep, startServe, stopServe, OptionsLoop, servedFingerprint,
+  ROOT, CERTS, freePort, tempDir, serveDir, sleep, startServe, stopServe, OptionsLoop, servedFingerprint,
   fileFingerprint, memoryOf, optionsRequest, takeSipMessages,
 };

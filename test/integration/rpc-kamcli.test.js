@@ -27,10 +27,7 @@ describe('kamcli tls … against sip-tls serve', function () {
   let tlsPort;
 
   before(async () => {
-    dir = h.tempDir('sip-tls-kamcli-');
-    fs.copyFileSync(path.join(h.CERTS, 'server-rsa.pem'), path.join(dir, 'cert.pem'));
-    fs.copyFileSync(path.join(h.CERTS, 'server-rsa.key'), path.join(dir, 'key.pem'));
-    fs.writeFileSync(path.join(dir, 'tls.cfg'), '[server:default]\ncertificate = cert.pem\nprivate_key = key.pem\n');
+    dir = h.serveDir('sip-tls-kamcli-');
     tlsPort = await h.freePort();
     fs.writeFileSync(path.join(dir, 'sip-tls.ini'),
       `listen = tls:127.0.0.1:${tlsPort}\nrpc = unix:${dir}/rpc.sock\n[tls]\nconfig = tls.cfg\n`);

@@ -31,10 +31,7 @@ describe('rpc methods against sip-tls serve', function () {
   let firstGeneration;
 
   before(async () => {
-    dir = h.tempDir('sip-tls-rpc-it-');
-    fs.copyFileSync(path.join(h.CERTS, 'server-rsa.pem'), path.join(dir, 'cert.pem'));
-    fs.copyFileSync(path.join(h.CERTS, 'server-rsa.key'), path.join(dir, 'key.pem'));
-    fs.writeFileSync(path.join(dir, 'tls.cfg'), '[server:default]\ncertificate = cert.pem\nprivate_key = key.pem\n');
+    dir = h.serveDir('sip-tls-rpc-it-');
     tlsPort = await h.freePort();
     const httpPort = await h.freePort();
     const udpPort = await h.freePort();

@@ -18,10 +18,7 @@ describe('sip-tls serve: RPC endpoint checks', function () {
   let dir;
   let tlsPort;
   beforeEach(async () => {
-    dir = h.tempDir('sip-tls-rpc-cfg-');
-    fs.copyFileSync(path.join(h.CERTS, 'server-rsa.pem'), path.join(dir, 'cert.pem'));
-    fs.copyFileSync(path.join(h.CERTS, 'server-rsa.key'), path.join(dir, 'key.pem'));
-    fs.writeFileSync(path.join(dir, 'tls.cfg'), '[server:default]\ncertificate = cert.pem\nprivate_key = key.pem\n');
+    dir = h.serveDir('sip-tls-rpc-cfg-');
     tlsPort = await h.freePort();
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
