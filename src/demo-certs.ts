@@ -3,12 +3,9 @@
  * `/usr/bin/openssl` so that `sip-tls serve` works on a fresh clone without any setup.
  * Nothing here is for production: the keys are unencrypted and the CA is local.
  */
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-
-/** The openssl binary used; the system one, not Node's. */
-export const OPENSSL_BIN = '/usr/bin/openssl';
+import { ensureCa, issueCertificate } from './local-ca/local-ca';
 
 /** Where the files of a demo setup are. */
 export interface DemoFiles {
@@ -27,53 +24,6 @@ export interface DemoOptions {
   listen?: string;
   /** Days the certificates are valid; default 825. */
   days?: number;
-}
-
-function openssl(args: string[], cwd: string): void {
-  // OPENSSL_CONF=/dev/null keeps a site openssl.cnf from changing what gets made.
-  execFileSync(OPENSSL_BIN, args, { cwd, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, OPENSSL_CONF: '/dev/null' } });
-}
-
-/**
- * Makes a CA (`ca.pem`, `ca.key`) in `dir` unless one is there. The guide's Quick Certificate
- * Howto does the same with `openssl ca`; a self-signed root with a 4096-bit key is not needed
- * for a demo, so this uses P-256.
- */
-export function ensureCa(dir: string, days = 825): { cert: string; key: string } {
-  fs.mkdirSync(dir, { recursive: true });
-  const cert = path.join(dir, 'ca.pem');
-  const key = path.join(dir, 'ca.key');
-  if (!fs.existsSync(cert) || !fs.existsSync(key)) {
-    openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
-      '-keyout', key, '-out', cert, '-days', String(days), '-subj', '/CN=sip-tls demo CA',
-      '-addext', 'basicConstraints=critical,CA:true', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], dir);
-    fs.chmodSync(key, 0o600);
-  }
-  return { cert, key };
-}
-
-/**
- * Issues `<name>.pem`/`<name>.key` signed by the CA in `dir`, for the given DNS names and IP
- * addresses (subjectAltName). Existing files are kept.
- */
-export function issueCertificate(dir: string, name: string, dns: string[], ips: string[], days = 825): { cert: string; key: string } {
-  const ca = ensureCa(dir, days);
-  const cert = path.join(dir, `${name}.pem`);
-  const key = path.join(dir, `${name}.key`);
-  if (fs.existsSync(cert) && fs.existsSync(key)) return { cert, key };
-  const csr = path.join(dir, `${name}.csr`);
-  const ext = path.join(dir, `${name}.ext`);
-  const san = [...dns.map((d) => `DNS:${d}`), ...ips.map((i) => `IP:${i}`)].join(',');
-  fs.writeFileSync(ext, `basicConstraints=CA:false\nkeyUsage=critical,digitalSignature,keyEncipherment\n` +
-    `extendedKeyUsage=serverAuth,clientAuth\nsubjectAltName=${san}\n`);
-  openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
-    '-keyout', key, '-out', csr, '-subj', `/CN=${dns[0] ?? name}`], dir);
-  openssl(['x509', '-req', '-in', csr, '-CA', ca.cert, '-CAkey', ca.key, '-CAcreateserial',
-    '-out', cert, '-days', String(days), '-extfile', ext], dir);
-  fs.chmodSync(key, 0o600);
-  fs.rmSync(csr);
-  fs.rmSync(ext);
-  return { cert, key };
 }
 
 /**

@@ -1,81 +1,81 @@
 /**
  * `sip-tls ca …`: the guide's Quick Certificate Howto as commands (a small local CA made with
- * /usr/bin/openssl). Keys are unencrypted and readable by the owner only, as in the guide.
+ * /usr/bin/openssl): create the CA, issue certificates, revoke one, write the CRL. Leaf keys are
+ * unencrypted and readable by the owner only, as in the guide; the CA key takes a password.
  */
 import * as path from 'node:path';
-import { ensureCa, ensureDemoSetup, issueCertificate } from '../demo-certs';
+import { ensureDemoSetup } from '../demo-certs';
+import { caPaths } from '../local-ca/ca-database';
+import { ensureCa, issueCertificate, revokeCertificate, writeCrl } from '../local-ca/local-ca';
+import { CaError } from '../local-ca/openssl-run';
+import { CA_USAGE, CaArgs, parseCaArgs, wantsHelp } from './ca-args';
 
-const USAGE = `usage:
-  sip-tls ca init [--dir DIR] [--days N]                   make DIR/ca.pem and DIR/ca.key (once)
-  sip-tls ca issue NAME [--dir DIR] [--dns NAME]... [--ip ADDR]... [--days N]
-                                                          DIR/NAME.pem + DIR/NAME.key signed by the CA
-  sip-tls ca demo [--dir DIR] [--listen IP:PORT]          CA, server certificate, tls.cfg and sip-tls.ini
-DIR defaults to ./sip-tls-ca (demo: ./sip-tls-demo). Existing files are kept.`;
+const CERT_DAYS = 825;
+const CRL_DAYS = 30;
 
-interface CaArgs {
-  command: string;
-  name?: string;
-  dir?: string;
-  dns: string[];
-  ips: string[];
-  days: number;
-  listen?: string;
+function print(lines: string[]): number {
+  process.stdout.write(lines.join('\n') + '\n');
+  return 0;
 }
 
-function parse(args: string[]): CaArgs | string {
-  const [command, ...rest] = args;
-  const out: CaArgs = { command: command ?? '', dns: [], ips: [], days: 825 };
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i];
-    const value = rest[i + 1];
-    const needsValue = ['--dir', '--dns', '--ip', '--days', '--listen'].includes(arg);
-    if (needsValue && value === undefined) return `option ${arg} needs a value`;
-    if (arg === '--dir') out.dir = value;
-    else if (arg === '--dns') out.dns.push(value);
-    else if (arg === '--ip') out.ips.push(value);
-    else if (arg === '--listen') out.listen = value;
-    else if (arg === '--days') {
-      if (!/^\d+$/.test(value) || Number(value) < 1) return `--days needs a positive number of days, got '${value}'`;
-      out.days = Number(value);
-    } else if (!arg.startsWith('-') && out.name === undefined) {
-      out.name = arg;
-      continue;
-    } else return `unknown option '${arg}'`;
-    i++;
+function runCommand(a: CaArgs, dir: string): number {
+  switch (a.command) {
+    case 'init': {
+      const ca = ensureCa(dir, a.days ?? CERT_DAYS, a.password);
+      return print([`CA certificate ${ca.cert}`, `CA key         ${ca.key}${a.password ? ' (encrypted)' : ''}`,
+        `CA database    ${caPaths(dir).db}`]);
+    }
+    case 'issue': {
+      const dns = a.dns.length > 0 || a.ips.length > 0 ? a.dns : [a.name as string];
+      const issued = issueCertificate(dir, a.name as string, dns, a.ips, a.days ?? CERT_DAYS, a.password);
+      return print([`certificate ${issued.cert}`, `private key ${issued.key}`, `CA list     ${caPaths(dir).cert}`]);
+    }
+    case 'revoke': {
+      const { cert, already } = revokeCertificate(dir, a.name as string, a.password);
+      return print([`${already ? 'already revoked' : 'revoked'} ${cert}`,
+        `database ${caPaths(dir).index}`, `next: sip-tls ca crl --dir ${dir} (writes the CRL that servers load)`]);
+    }
+    case 'crl': {
+      const days = a.days ?? CRL_DAYS;
+      const { crl, revoked } = writeCrl(dir, days, a.password);
+      return print([`CRL ${crl} (${revoked} revoked, valid ${days} days: write it again before then)`,
+        `use: crl = ${crl} (module parameter or tls.cfg), with ca_list = ${caPaths(dir).cert}`]);
+    }
+    default: {
+      const demo = ensureDemoSetup(dir, { listen: a.listen, days: a.days ?? CERT_DAYS });
+      return print([`made ${demo.dir}: ca.pem, server.pem/server.key, tls.cfg, sip-tls.ini`, `run: sip-tls serve -f ${demo.ini}`]);
+    }
   }
-  return out;
 }
 
 export async function run(args: string[]): Promise<number> {
-  const parsed = parse(args);
+  if (wantsHelp(args)) {
+    process.stdout.write(`${CA_USAGE}\n`);
+    return 0;
+  }
+  if (args.length === 0) {
+    process.stderr.write(`${CA_USAGE}\n`);
+    return 0;
+  }
+  const parsed = parseCaArgs(args);
   if (typeof parsed === 'string') {
-    process.stderr.write(`sip-tls ca: ${parsed}\n${USAGE}\n`);
+    process.stderr.write(`sip-tls ca: ${parsed}\n${CA_USAGE}\n`);
+    return 2;
+  }
+  if (['issue', 'revoke'].includes(parsed.command) && !/^[A-Za-z0-9._-]+$/.test(parsed.name ?? '')) {
+    process.stderr.write(`sip-tls ca ${parsed.command}: NAME (letters, digits, . _ -) is required\n${CA_USAGE}\n`);
+    return 2;
+  }
+  if (parsed.name === 'ca' || parsed.name === 'crl') {
+    process.stderr.write(`sip-tls ca ${parsed.command}: NAME '${parsed.name}' is taken by the CA's own ${parsed.name}.pem\n`);
     return 2;
   }
   const dir = path.resolve(parsed.dir ?? (parsed.command === 'demo' ? 'sip-tls-demo' : 'sip-tls-ca'));
-  switch (parsed.command) {
-    case 'init': {
-      const ca = ensureCa(dir, parsed.days);
-      process.stdout.write(`CA certificate ${ca.cert}\nCA key         ${ca.key}\n`);
-      return 0;
-    }
-    case 'issue': {
-      if (!parsed.name || !/^[A-Za-z0-9._-]+$/.test(parsed.name)) {
-        process.stderr.write(`sip-tls ca issue: NAME (letters, digits, . _ -) is required\n${USAGE}\n`);
-        return 2;
-      }
-      const dns = parsed.dns.length > 0 || parsed.ips.length > 0 ? parsed.dns : [parsed.name];
-      const issued = issueCertificate(dir, parsed.name, dns, parsed.ips, parsed.days);
-      process.stdout.write(`certificate ${issued.cert}\nprivate key ${issued.key}\nCA list     ${path.join(dir, 'ca.pem')}\n`);
-      return 0;
-    }
-    case 'demo': {
-      const demo = ensureDemoSetup(dir, { listen: parsed.listen, days: parsed.days });
-      process.stdout.write(`made ${demo.dir}: ca.pem, server.pem/server.key, tls.cfg, sip-tls.ini\nrun: sip-tls serve -f ${demo.ini}\n`);
-      return 0;
-    }
-    default:
-      process.stderr.write(`${parsed.command ? `sip-tls ca: unknown command '${parsed.command}'\n` : ''}${USAGE}\n`);
-      return parsed.command ? 2 : 0;
+  try {
+    return runCommand(parsed, dir);
+  } catch (err) {
+    if (!(err instanceof CaError)) throw err;
+    process.stderr.write(`sip-tls ca ${parsed.command}: ${err.message}\n`);
+    return 1;
   }
 }
