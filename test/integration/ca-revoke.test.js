@@ -10,6 +10,11 @@ const { TlsModule } = require('../../lib');
 const { answer } = require('../../lib/sip-responder');
 const h = require('./helpers');
 
+// Temp dirs made here, removed after each describe's tests.
+const made = [];
+const tmpDir = (prefix) => { const dir = h.tmpDir(prefix); made.push(dir); return dir; };
+const removeTmpDirs = () => { for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true }); };
+
 const CLI = path.resolve(__dirname, '../../lib/cli.js');
 const ca = (...args) => h.run(process.execPath, [CLI, 'ca', ...args]);
 const quiet = () => ({ lines: [], log(level, message) { this.lines.push({ level, message }); } });
@@ -39,6 +44,7 @@ function handshakeAs(port, dir, name) {
 
 describe('sip-tls ca revoke and crl', function () {
   this.timeout(30000);
+  after(removeTmpDirs);
   const modules = [];
   afterEach(async () => {
     for (const mod of modules.splice(0)) await mod.close();
@@ -46,7 +52,7 @@ describe('sip-tls ca revoke and crl', function () {
 
   /** A CA in a temp dir with a server certificate and the client certificates `good` and `bad`. */
   async function caWithClients() {
-    const dir = h.tmpDir('ca-crl');
+    const dir = tmpDir('ca-crl');
     for (const args of [['init'], ['issue', 'server', '--dns', 'localhost', '--ip', '127.0.0.1'], ['issue', 'good'], ['issue', 'bad']]) {
       const r = await ca(...args, '--dir', dir);
       assert.strictEqual(r.code, 0, r.output);
@@ -108,7 +114,7 @@ describe('sip-tls ca revoke and crl', function () {
   }
 
   it('a CA made before the database (openssl x509 -req) issues on, and revokes its older certificates', async () => {
-    const dir = h.tmpDir('ca-old');
+    const dir = tmpDir('ca-old');
     const openssl = (args) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, OPENSSL_CONF: '/dev/null' } });
     openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem',
       '-days', '30', '-subj', '/CN=old CA', '-addext', 'basicConstraints=critical,CA:true', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
@@ -132,7 +138,7 @@ describe('sip-tls ca revoke and crl', function () {
     r = await ca('revoke', 'nobody', '--dir', dir);
     assert.strictEqual(r.code, 1);
     assert.match(r.output, /no certificate .*nobody\.pem to revoke/);
-    const empty = h.tmpDir('ca-empty');
+    const empty = tmpDir('ca-empty');
     fs.copyFileSync(path.join(dir, 'good.pem'), path.join(empty, 'good.pem'));
     r = await ca('revoke', 'good', '--dir', empty);
     assert.strictEqual(r.code, 1);
