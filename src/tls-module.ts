@@ -21,7 +21,7 @@ import { checkOpenSslVersion } from './secure-context';
 import { applyHsmParams } from './hsm';
 import { lowMemThresholdsKB, memoryBudgetKB } from './low-memory';
 import { parseListen } from './main-config';
-import { matchClient, matchServer } from './matching';
+import { ConnectServerId, matchClient, matchServer } from './matching';
 import { ParamName, ParamStore } from './params';
 import { Endpoint, Profile } from './profile';
 import { LogLevel, StderrLogger, TlsLogger } from './tls-log';
@@ -254,7 +254,7 @@ export class TlsModule extends EventEmitter {
   private readonly keylogNotice = (line: string): void => this.log(LogLevel.NOTICE, `keylog: ${line}`);
   private readonly sharedFacts = new Map<string, Readonly<NativeTlsFacts>>();
   private readonly localEndpoints = new Map<string, Endpoint>();
-  private connectServerId = '';
+  private readonly connectServerId = new ConnectServerId();
   private configuredListening = false;
   private closed = false;
 
@@ -365,7 +365,7 @@ export class TlsModule extends EventEmitter {
    * only (cleared when that connection picks its profile); '' clears it.
    */
   setConnectServerId(serverId: string): void {
-    this.connectServerId = serverId;
+    this.connectServerId.setConnectServerId(serverId);
   }
 
   /** Registers a function `event_callback` can name (KEMI's function by name). */
@@ -380,11 +380,12 @@ export class TlsModule extends EventEmitter {
    */
   async open(options: ConnectOptions): Promise<TlsConnection> {
     this.assertOpen();
+    // Taken before the name lookup: the id belongs to this call, not to whichever connect
+    // finishes its lookup first.
+    const serverId = this.connectServerId.take(options.serverId);
     const ip = net.isIP(options.host) ? options.host : (await dns.lookup(options.host)).address;
     this.assertOpen();
     const remote = { ip, port: options.port };
-    const serverId = options.serverId || this.connectServerId;
-    this.connectServerId = '';
     const gen = this.current;
     const match = matchClient(gen.profiles, remote, { serverName: options.serverName, serverId });
     const hold = this.listenerCount('connection-out') > 0 || this.params.get('event_callback') !== '';

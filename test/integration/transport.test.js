@@ -441,6 +441,31 @@ ca_list = ${h.cert('ca.pem')}
       assert.strictEqual(first.profile.settings.serverId, 'once');
       assert.strictEqual(second.profile.name, 'TLSc<default>');
     });
+
+    it('setConnectServerId() belongs to the next call even when its host name is still being looked up', async () => {
+      const { port } = await server();
+      const cfg = h.writeConfig('srvid-dns', {
+        tlsCfg: `[server:default]
+certificate = ${h.cert('server-ecdsa.pem')}
+private_key = ${h.cert('server-ecdsa.key')}
+[client:default]
+ca_list = ${h.cert('ca.pem')}
+[client:127.0.0.2:5061]
+server_id = once
+ca_list = ${h.cert('ca.pem')}
+`,
+      });
+      const cli = TlsModule.fromFile(cfg.ini, { logger: quiet() });
+      open.push(cli);
+      cli.setConnectServerId('once');
+      const byName = cli.open({ host: 'localhost', port });
+      const byAddress = cli.open({ host: '127.0.0.1', port });
+      const [first, second] = await Promise.all([byName, byAddress]);
+      assert.strictEqual(first.profile.settings.serverId, 'once');
+      assert.strictEqual(second.profile.name, 'TLSc<default>');
+      first.close();
+      second.close();
+    });
   });
 
   describe('sending text', () => {
