@@ -601,6 +601,18 @@ ca_list = ${h.cert('ca.pem')}
       assert.strictEqual(info.code, 'ERR_TLS_HANDSHAKE_TIMEOUT');
       raw.destroy();
     });
+
+    it('counts tcp_connect_timeout from the connect() call, not from the start of a long JS turn', async () => {
+      const { port } = await server();
+      const cli = new TlsModule({ params: { ...serverParams(), tcp_connect_timeout: 1 }, logger: quiet() });
+      open.push(cli);
+      // JS holds the loop for longer than the timeout before it connects: the loop's cached
+      // clock is 1.5 s old when the connection starts.
+      const busyUntil = Date.now() + 1500;
+      while (Date.now() < busyUntil);
+      const connection = await cli.connect({ host: '127.0.0.1', port });
+      assert.strictEqual(connection.state, 'established');
+    });
   });
 
   it('caps the buffer freelist by ssl_freelist_max_len', async () => {
