@@ -136,9 +136,12 @@ export class TlsConnection {
     return promise;
   }
 
-  /** Kamailio's is_peer_verified(): a peer certificate was presented and verified. */
+  /**
+   * Kamailio's is_peer_verified(): the connection is open and its peer presented a certificate
+   * that was verified.
+   */
   isPeerVerified(): boolean {
-    return this.facts?.peerVerified === true && this.facts.peerCertificate;
+    return this.state !== 'closed' && this.facts?.peerVerified === true && this.facts.peerCertificate;
   }
 
   /** Sends one SIP message (see TlsModule#send). */
