@@ -14,6 +14,7 @@ import { EventEmitter } from 'node:events';
 import * as dns from 'node:dns/promises';
 import * as net from 'node:net';
 import { LoadedConfig, loadConfigFromParams, loadTlsConfig, buildProfileSet } from './config';
+import { ConfigError } from './config-error';
 import { Generation } from './generation';
 import { expectedIdentity } from './identity';
 import { setBufferFreelistMax } from './native';
@@ -21,9 +22,9 @@ import { checkOpenSslVersion } from './secure-context';
 import { applyHsmParams } from './hsm';
 import { lowMemThresholdsKB, memoryBudgetKB } from './low-memory';
 import { parseListen } from './main-config';
-import { ConnectServerId, matchClient, matchServer } from './matching';
+import { ConnectServerId, matchClient, matchServer, unservedServerProfiles } from './matching';
 import { ParamName, ParamStore } from './params';
-import { Endpoint, Profile } from './profile';
+import { Endpoint, Profile, ProfileSet } from './profile';
 import { LogLevel, StderrLogger, TlsLogger } from './tls-log';
 import { TlsTransportError } from './transport-errors';
 import {
@@ -506,11 +507,31 @@ export class TlsModule extends EventEmitter {
     this.log(LogLevel.INFO, `TLS configuration generation ${next.number} in use (was ${previous.number})`);
   }
 
-  /** tls.reload: build, then swap. @returns the new generation. @throws ConfigError, nothing changed. */
+  /**
+   * tls.reload: build, check that every `[server:IP:PORT]` profile has a listening socket (when
+   * the module listens at all), then swap.
+   * @returns the new generation. @throws ConfigError, nothing changed.
+   */
   reload(): Generation {
     const next = this.buildGeneration();
+    if (this.listeners_.size > 0) this.checkListening(next.profiles);
     this.swapGeneration(next);
     return next;
+  }
+
+  /**
+   * Kamailio's socket check: every `[server:IP:PORT]` profile of `profiles` (the current ones by
+   * default) must be served by a listening endpoint; `sip-tls serve` runs it once listening.
+   * @throws ConfigError naming the first such profile and its place, with the others in `errors`.
+   */
+  checkListening(profiles: ProfileSet = this.current.profiles): void {
+    const unserved = unservedServerProfiles(profiles, this.listening());
+    if (unserved.length === 0) return;
+    const errors = unserved.map((p) => new ConfigError(
+      `[${p.section}]: no listening socket serves this profile (No server listening socket found for one of TLS domains)`,
+      { file: p.file, line: p.line }));
+    errors[0].errors = errors;
+    throw errors[0];
   }
 
   /** Generations still held (the current one, and older ones with connections). */

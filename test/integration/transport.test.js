@@ -2,6 +2,7 @@
 // TlsModule on loopback against node:tls, openssl and gnutls-cli peers.
 const assert = require('node:assert');
 const fs = require('node:fs');
+const path = require('node:path');
 const tls = require('node:tls');
 const { TlsModule } = require('../../lib');
 const { answer } = require('../../lib/sip-responder');
@@ -628,6 +629,30 @@ ca_list = ${h.cert('ca.pem')}
   });
 
   describe('generations', () => {
+    it('a reload whose [server:IP:PORT] profile has no listening socket fails and keeps the running one', async () => {
+      const port = await h.freePort();
+      const serverDefault = `[server:default]
+certificate = ${h.cert('server-ecdsa.pem')}
+private_key = ${h.cert('server-ecdsa.key')}
+`;
+      const cfg = h.writeConfig('unserved', { tlsCfg: serverDefault, listen: [`tls:127.0.0.1:${port}`] });
+      const mod = TlsModule.fromFile(cfg.ini, { logger: quiet() });
+      open.push(mod);
+      await mod.listen();
+      const tlsCfg = path.join(cfg.dir, 'tls.cfg');
+      fs.writeFileSync(tlsCfg, `${serverDefault}\n[server:10.9.9.9:${port}]\n`);
+      assert.throws(() => mod.reload(), (err) => {
+        assert.strictEqual(err.name, 'ConfigError');
+        assert.strictEqual(err.file, tlsCfg);
+        assert.strictEqual(err.line, 5);
+        assert.match(err.message, /\[server:10\.9\.9\.9:\d+\]: no listening socket serves this profile/);
+        return true;
+      });
+      assert.strictEqual(mod.current.number, 1);
+      fs.writeFileSync(tlsCfg, `${serverDefault}\n[server:127.0.0.1:${port}]\n`);
+      assert.strictEqual(mod.reload().number, 2);
+    });
+
     it('a swapped-in generation serves new connections; the old one goes with its last connection', async () => {
       const { mod, port } = await server();
       const before = await h.sipClient(port);
