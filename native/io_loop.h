@@ -53,6 +53,12 @@ class IoLoop {
   IoLimits& Limits() { return limits_; }
   IoCounters& Counters() { return counters_; }
   uint64_t NowMs() const { return uv_now(loop_); }
+  // uv_now is when this loop turn started; a call from JS can come seconds later (JS ran that
+  // long), so a connection's start and a send read the clock anew (uv_update_time(3)).
+  uint64_t FreshNowMs() {
+    uv_update_time(loop_);
+    return uv_now(loop_);
+  }
 
   // The one read buffer every socket reads into (uv_alloc_cb). libuv reads one socket at a
   // time on this thread and the bytes are consumed before the read callback returns.

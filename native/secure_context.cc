@@ -46,9 +46,13 @@ int PasswordCallback(char* buf, int size, int, void* userdata) {
 // Certificates need no password; this keeps OpenSSL from ever prompting while reading them.
 int NoPasswordCallback(char*, int, int, void*) { return -1; }
 
-TlsError OpenSslFailure(const char* fallback_code, const char* fallback_reason,
-                        const char* parameter, const std::string& file) {
-  TlsError error = TakeOpenSslError(fallback_code, fallback_reason);
+// What failed, then OpenSSL's reason in brackets: its reason alone ("unsupported", "no start
+// line") does not say what the file lacked.
+TlsError OpenSslFailure(const char* fallback_code, const char* what, const char* parameter,
+                        const std::string& file) {
+  bool from_openssl = ERR_peek_error() != 0;
+  TlsError error = TakeOpenSslError(fallback_code, what);
+  if (from_openssl) error.reason = std::string(what) + " (" + error.reason + ")";
   error.parameter = parameter;
   error.file = file;
   return error;
@@ -104,8 +108,8 @@ bool LoadPrivateKey(AddonData& addon, SSL_CTX* ctx, const std::string& key_file,
                              " is not set",
                          parameter, key_file);
     } else {
-      *error = OpenSslFailure("ERR_TLS_KEY_INVALID", "cannot read the private key", parameter,
-                              key_file);
+      *error = OpenSslFailure("ERR_TLS_KEY_INVALID", "no private key in PEM form in the file",
+                              parameter, key_file);
     }
     return false;
   }

@@ -76,7 +76,7 @@ TlsConnection::TlsConnection(IoLoop* loop, uint32_t generation, bool outbound)
       partial_(loop),
       framer_(loop->Limits().max_message_size, &partial_),
       outgoing_(&loop->Pool()),
-      created_ms_(loop->NowMs()),
+      created_ms_(loop->FreshNowMs()),
       last_activity_ms_(created_ms_),
       state_(outbound ? ConnState::kConnecting : ConnState::kHandshake),
       outbound_(outbound) {
@@ -304,7 +304,7 @@ SendError TlsConnection::Send(const uint8_t* data, size_t len) {
     return "ERR_TLS_WRITE_QUEUE_FULL";
   }
   if (!outgoing_.Append(data, len)) return "ERR_TLS_OUT_OF_MEMORY";
-  last_activity_ms_ = loop_->NowMs();
+  last_activity_ms_ = loop_->FreshNowMs();
   if (waiting) {
     UpdateCtAccounting();
   } else {

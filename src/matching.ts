@@ -189,3 +189,22 @@ export class ConnectServerId {
     return explicit || stored || undefined;
   }
 }
+
+/**
+ * Kamailio's tls_check_sockets: the `[server:IP:PORT]` profiles that no listening endpoint
+ * serves. A profile port of 0 stands for every port of its address; a wildcard listener
+ * (0.0.0.0 for IPv4, :: for both) serves every address of its port, since connections through it
+ * pick the profile by their real local address. Such a profile would never be chosen, so a start
+ * or reload with one fails.
+ */
+export function unservedServerProfiles(set: ProfileSet, listening: readonly Endpoint[]): Profile[] {
+  const serves = (l: Endpoint, ip: string, port: number): boolean => {
+    if (port !== 0 && l.port !== port) return false;
+    const local = canonicalIp(l.ip);
+    return local === ip || local === '::' || (local === '0.0.0.0' && !ip.includes(':'));
+  };
+  return set.server.filter((p) => {
+    const address = p.address;
+    return address.kind === 'ip' && !listening.some((l) => serves(l, address.ip, address.port));
+  });
+}

@@ -14,6 +14,7 @@ import { EventEmitter } from 'node:events';
 import * as dns from 'node:dns/promises';
 import * as net from 'node:net';
 import { LoadedConfig, loadConfigFromParams, loadTlsConfig, buildProfileSet } from './config';
+import { ConfigError } from './config-error';
 import { Generation } from './generation';
 import { expectedIdentity } from './identity';
 import { setBufferFreelistMax } from './native';
@@ -21,9 +22,9 @@ import { checkOpenSslVersion } from './secure-context';
 import { applyHsmParams } from './hsm';
 import { lowMemThresholdsKB, memoryBudgetKB } from './low-memory';
 import { parseListen } from './main-config';
-import { matchClient, matchServer } from './matching';
+import { ConnectServerId, matchClient, matchServer, unservedServerProfiles } from './matching';
 import { ParamName, ParamStore } from './params';
-import { Endpoint, Profile } from './profile';
+import { Endpoint, Profile, ProfileSet } from './profile';
 import { LogLevel, StderrLogger, TlsLogger } from './tls-log';
 import { TlsTransportError } from './transport-errors';
 import {
@@ -136,9 +137,12 @@ export class TlsConnection {
     return promise;
   }
 
-  /** Kamailio's is_peer_verified(): a peer certificate was presented and verified. */
+  /**
+   * Kamailio's is_peer_verified(): the connection is open and its peer presented a certificate
+   * that was verified.
+   */
   isPeerVerified(): boolean {
-    return this.facts?.peerVerified === true && this.facts.peerCertificate;
+    return this.state !== 'closed' && this.facts?.peerVerified === true && this.facts.peerCertificate;
   }
 
   /** Sends one SIP message (see TlsModule#send). */
@@ -254,7 +258,7 @@ export class TlsModule extends EventEmitter {
   private readonly keylogNotice = (line: string): void => this.log(LogLevel.NOTICE, `keylog: ${line}`);
   private readonly sharedFacts = new Map<string, Readonly<NativeTlsFacts>>();
   private readonly localEndpoints = new Map<string, Endpoint>();
-  private connectServerId = '';
+  private readonly connectServerId = new ConnectServerId();
   private configuredListening = false;
   private closed = false;
 
@@ -365,7 +369,7 @@ export class TlsModule extends EventEmitter {
    * only (cleared when that connection picks its profile); '' clears it.
    */
   setConnectServerId(serverId: string): void {
-    this.connectServerId = serverId;
+    this.connectServerId.setConnectServerId(serverId);
   }
 
   /** Registers a function `event_callback` can name (KEMI's function by name). */
@@ -380,11 +384,12 @@ export class TlsModule extends EventEmitter {
    */
   async open(options: ConnectOptions): Promise<TlsConnection> {
     this.assertOpen();
+    // Taken before the name lookup: the id belongs to this call, not to whichever connect
+    // finishes its lookup first.
+    const serverId = this.connectServerId.take(options.serverId);
     const ip = net.isIP(options.host) ? options.host : (await dns.lookup(options.host)).address;
     this.assertOpen();
     const remote = { ip, port: options.port };
-    const serverId = options.serverId || this.connectServerId;
-    this.connectServerId = '';
     const gen = this.current;
     const match = matchClient(gen.profiles, remote, { serverName: options.serverName, serverId });
     const hold = this.listenerCount('connection-out') > 0 || this.params.get('event_callback') !== '';
@@ -502,11 +507,31 @@ export class TlsModule extends EventEmitter {
     this.log(LogLevel.INFO, `TLS configuration generation ${next.number} in use (was ${previous.number})`);
   }
 
-  /** tls.reload: build, then swap. @returns the new generation. @throws ConfigError, nothing changed. */
+  /**
+   * tls.reload: build, check that every `[server:IP:PORT]` profile has a listening socket (when
+   * the module listens at all), then swap.
+   * @returns the new generation. @throws ConfigError, nothing changed.
+   */
   reload(): Generation {
     const next = this.buildGeneration();
+    if (this.listeners_.size > 0) this.checkListening(next.profiles);
     this.swapGeneration(next);
     return next;
+  }
+
+  /**
+   * Kamailio's socket check: every `[server:IP:PORT]` profile of `profiles` (the current ones by
+   * default) must be served by a listening endpoint; `sip-tls serve` runs it once listening.
+   * @throws ConfigError naming the first such profile and its place, with the others in `errors`.
+   */
+  checkListening(profiles: ProfileSet = this.current.profiles): void {
+    const unserved = unservedServerProfiles(profiles, this.listening());
+    if (unserved.length === 0) return;
+    const errors = unserved.map((p) => new ConfigError(
+      `[${p.section}]: no listening socket serves this profile (No server listening socket found for one of TLS domains)`,
+      { file: p.file, line: p.line }));
+    errors[0].errors = errors;
+    throw errors[0];
   }
 
   /** Generations still held (the current one, and older ones with connections). */

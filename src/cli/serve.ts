@@ -65,6 +65,7 @@ export async function run(args: string[]): Promise<number> {
   let bound;
   try {
     bound = await tls.listen();
+    tls.checkListening();
   } catch (err) {
     await tls.close();
     throw err;

@@ -5,7 +5,8 @@
  */
 import { RpcFault } from './errors';
 import type { ParamValue } from './host';
-import { ParamError, ParamStore, findParam, findRuntimeParam, type ParamSpec } from '../params';
+import { DEFAULT_LOW_MEM_THRESHOLD1_KB, DEFAULT_LOW_MEM_THRESHOLD2_KB } from '../low-memory';
+import { ParamError, ParamStore, findCfgParam, findParam, findRuntimeParam, type ParamSpec } from '../params';
 
 /** Parameters whose value `tls.options` and `cfg.get` hide. */
 const SECRET_PARAMS = new Set(['private_key_password', 'private_key_password2']);
@@ -13,8 +14,15 @@ const SECRET_PARAMS = new Set(['private_key_password', 'private_key_password2'])
 /** Kamailio's `tls.options` calls ssl_freelist_max_len `ssl_freelist_max` (its cfg name). */
 const OPTIONS_ALIASES: Readonly<Record<string, string>> = { ssl_freelist_max_len: 'ssl_freelist_max' };
 
+/** What -1 stands for: Kamailio writes the threshold in force back, and its RPC shows that. */
+const RESOLVED_DEFAULTS: Readonly<Record<string, number>> = {
+  low_mem_threshold1: DEFAULT_LOW_MEM_THRESHOLD1_KB,
+  low_mem_threshold2: DEFAULT_LOW_MEM_THRESHOLD2_KB,
+};
+
 function shown(spec: ParamSpec, value: unknown): ParamValue {
   if (SECRET_PARAMS.has(spec.name)) return value ? '********' : '';
+  if (value === -1 && spec.name in RESOLVED_DEFAULTS) return RESOLVED_DEFAULTS[spec.name];
   if (typeof value === 'boolean') return value ? 1 : 0;
   return value as ParamValue;
 }
@@ -30,7 +38,11 @@ function optionNames(spec: ParamSpec): string[] {
 
 /** Kamailio's `tls.options` fields in its order, then every other parameter by its module name. */
 export function tlsOptions(store: ParamStore): Record<string, ParamValue> {
-  const result: Record<string, ParamValue> = { ...store.options() };
+  const result: Record<string, ParamValue> = {};
+  for (const [field, value] of Object.entries(store.options())) {
+    const spec = findCfgParam(field, 'tls');
+    result[field] = spec ? shown(spec, value) : value;
+  }
   for (const { spec, value } of store.list()) {
     if (optionNames(spec).some((n) => n in result)) continue;
     result[spec.name] = shown(spec, value);

@@ -50,6 +50,16 @@ describe('sip-tls serve', function () {
     assert.notStrictEqual(r.code, 0);
     assert.match(r.output, /tls\.cfg:2/);
   });
+
+  it('refuses to start when a [server:IP:PORT] profile has no listening socket, naming it', async () => {
+    const cfg = h.writeConfig('unserved', {
+      tlsCfg: `[server:default]\ncertificate = ${h.cert('server-ecdsa.pem')}\nprivate_key = ${h.cert('server-ecdsa.key')}\n[server:10.9.9.9:5061]\n`,
+      listen: ['tls:127.0.0.1:0'],
+    });
+    const r = await h.run(process.execPath, [CLI, 'serve', '-f', cfg.ini]);
+    assert.notStrictEqual(r.code, 0);
+    assert.match(r.output, /tls\.cfg:4:\d+: \[server:10\.9\.9\.9:5061\]: no listening socket serves this profile/);
+  });
 });
 
 describe('sip-tls ca', function () {

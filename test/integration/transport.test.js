@@ -2,6 +2,7 @@
 // TlsModule on loopback against node:tls, openssl and gnutls-cli peers.
 const assert = require('node:assert');
 const fs = require('node:fs');
+const path = require('node:path');
 const tls = require('node:tls');
 const { TlsModule } = require('../../lib');
 const { answer } = require('../../lib/sip-responder');
@@ -233,7 +234,11 @@ describe('TlsModule (loopback)', function () {
       assert.strictEqual(c.isPeerVerified(), true);
       assert.strictEqual(c.facts.peer.subject.cn, 'client.test');
       assert.deepStrictEqual(c.facts.peer.sanUri, ['sip:client.test']);
+      const closed = nextClose(mod);
       client.end();
+      await closed;
+      // Kamailio answers from the live connection: once it is gone, nothing is verified.
+      assert.strictEqual(c.isPeerVerified(), false);
     });
 
     it('optional_no_ca: admits a self-signed client certificate, not verified', async () => {
@@ -441,6 +446,31 @@ ca_list = ${h.cert('ca.pem')}
       assert.strictEqual(first.profile.settings.serverId, 'once');
       assert.strictEqual(second.profile.name, 'TLSc<default>');
     });
+
+    it('setConnectServerId() belongs to the next call even when its host name is still being looked up', async () => {
+      const { port } = await server();
+      const cfg = h.writeConfig('srvid-dns', {
+        tlsCfg: `[server:default]
+certificate = ${h.cert('server-ecdsa.pem')}
+private_key = ${h.cert('server-ecdsa.key')}
+[client:default]
+ca_list = ${h.cert('ca.pem')}
+[client:127.0.0.2:5061]
+server_id = once
+ca_list = ${h.cert('ca.pem')}
+`,
+      });
+      const cli = TlsModule.fromFile(cfg.ini, { logger: quiet() });
+      open.push(cli);
+      cli.setConnectServerId('once');
+      const byName = cli.open({ host: 'localhost', port });
+      const byAddress = cli.open({ host: '127.0.0.1', port });
+      const [first, second] = await Promise.all([byName, byAddress]);
+      assert.strictEqual(first.profile.settings.serverId, 'once');
+      assert.strictEqual(second.profile.name, 'TLSc<default>');
+      first.close();
+      second.close();
+    });
   });
 
   describe('sending text', () => {
@@ -576,6 +606,18 @@ ca_list = ${h.cert('ca.pem')}
       assert.strictEqual(info.code, 'ERR_TLS_HANDSHAKE_TIMEOUT');
       raw.destroy();
     });
+
+    it('counts tcp_connect_timeout from the connect() call, not from the start of a long JS turn', async () => {
+      const { port } = await server();
+      const cli = new TlsModule({ params: { ...serverParams(), tcp_connect_timeout: 1 }, logger: quiet() });
+      open.push(cli);
+      // JS holds the loop for longer than the timeout before it connects: the loop's cached
+      // clock is 1.5 s old when the connection starts.
+      const busyUntil = Date.now() + 1500;
+      while (Date.now() < busyUntil);
+      const connection = await cli.connect({ host: '127.0.0.1', port });
+      assert.strictEqual(connection.state, 'established');
+    });
   });
 
   it('caps the buffer freelist by ssl_freelist_max_len', async () => {
@@ -587,6 +629,30 @@ ca_list = ${h.cert('ca.pem')}
   });
 
   describe('generations', () => {
+    it('a reload whose [server:IP:PORT] profile has no listening socket fails and keeps the running one', async () => {
+      const port = await h.freePort();
+      const serverDefault = `[server:default]
+certificate = ${h.cert('server-ecdsa.pem')}
+private_key = ${h.cert('server-ecdsa.key')}
+`;
+      const cfg = h.writeConfig('unserved', { tlsCfg: serverDefault, listen: [`tls:127.0.0.1:${port}`] });
+      const mod = TlsModule.fromFile(cfg.ini, { logger: quiet() });
+      open.push(mod);
+      await mod.listen();
+      const tlsCfg = path.join(cfg.dir, 'tls.cfg');
+      fs.writeFileSync(tlsCfg, `${serverDefault}\n[server:10.9.9.9:${port}]\n`);
+      assert.throws(() => mod.reload(), (err) => {
+        assert.strictEqual(err.name, 'ConfigError');
+        assert.strictEqual(err.file, tlsCfg);
+        assert.strictEqual(err.line, 5);
+        assert.match(err.message, /\[server:10\.9\.9\.9:\d+\]: no listening socket serves this profile/);
+        return true;
+      });
+      assert.strictEqual(mod.current.number, 1);
+      fs.writeFileSync(tlsCfg, `${serverDefault}\n[server:127.0.0.1:${port}]\n`);
+      assert.strictEqual(mod.reload().number, 2);
+    });
+
     it('a swapped-in generation serves new connections; the old one goes with its last connection', async () => {
       const { mod, port } = await server();
       const before = await h.sipClient(port);

@@ -26,9 +26,16 @@ describe('createSecureContext', () => {
     assert.match(error.reason, /No such file or directory/);
   });
 
-  it('gives OpenSSL\'s reason for a file that is no certificate', () => {
-    fails({ certificate: cert('server-rsa.key'), privateKey: cert('server-rsa.key') },
+  it('says what a file lacks, with OpenSSL\'s reason, for a file that is no certificate', () => {
+    const error = fails({ certificate: cert('server-rsa.key'), privateKey: cert('server-rsa.key') },
       'ERR_OSSL_PEM_NO_START_LINE', 'certificate', cert('server-rsa.key'));
+    assert.strictEqual(error.reason, 'cannot load the certificate chain (no start line)');
+  });
+
+  it('says that a private_key file holds no key, not only OpenSSL\'s "unsupported"', () => {
+    const error = fails({ certificate: cert('server-rsa.pem'), privateKey: cert('server-rsa.pem') },
+      'ERR_OSSL_UNSUPPORTED', 'private_key', cert('server-rsa.pem'));
+    assert.match(error.reason, /^no private key in PEM form in the file \(/);
   });
 
   it('refuses a key that does not match the certificate', () => {

@@ -1,7 +1,7 @@
 'use strict';
 const assert = require('node:assert');
 const path = require('node:path');
-const { matchServer, matchClient, matchServerName, ConnectServerId } = require('../../lib/matching');
+const { matchServer, matchClient, matchServerName, ConnectServerId, unservedServerProfiles } = require('../../lib/matching');
 const { parseTlsCfg, readTlsCfg } = require('../../lib/tls-cfg');
 const { resolveSections } = require('../../lib/profiles');
 
@@ -219,5 +219,32 @@ describe('matching: indexed lookup equals the plain rules', () => {
         const got = matchServer(set, { ip, port }, sni).profile;
         assert.strictEqual(got, reference(set.server, set.serverDefault, ip, port, sni));
       }), { numRuns: 1000 });
+  });
+});
+
+describe('unservedServerProfiles (Kamailio\'s listening socket check)', () => {
+  const set = setOf(`[server:default]
+[server:any]
+server_name = a.example
+[server:192.0.2.1:5061]
+[server:[2001:db8::1]:5061]
+[server:192.0.2.2:0]
+[client:192.0.2.9:5061]
+`);
+  const unserved = (listening) => unservedServerProfiles(set, listening).map((p) => p.section);
+
+  it('names every ip:port server profile with no listener, never default, any or client profiles', () => {
+    assert.deepStrictEqual(unserved([]), ['server:192.0.2.1:5061', 'server:[2001:db8::1]:5061', 'server:192.0.2.2:0']);
+  });
+
+  it('an exact listener serves its profile; another port does not', () => {
+    assert.deepStrictEqual(unserved([ep('192.0.2.1', 5061), ep('2001:db8:0::1', 5061), ep('192.0.2.2', 5070)]), []);
+    assert.deepStrictEqual(unserved([ep('192.0.2.1', 5062), ep('2001:db8::1', 5061), ep('192.0.2.2', 1)]), ['server:192.0.2.1:5061']);
+  });
+
+  it('a wildcard listener serves its port: 0.0.0.0 the IPv4 profiles, :: all of them', () => {
+    assert.deepStrictEqual(unserved([ep('0.0.0.0', 5061)]), ['server:[2001:db8::1]:5061']);
+    assert.deepStrictEqual(unserved([ep('::', 5061)]), []);
+    assert.deepStrictEqual(unserved([ep('::', 5070)]), ['server:192.0.2.1:5061', 'server:[2001:db8::1]:5061']);
   });
 });

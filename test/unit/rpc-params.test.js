@@ -27,6 +27,16 @@ describe('rpc over the parameter store', () => {
     assert.ok(keys.includes('crl') && keys.includes('server_name') && keys.includes('ca_path'));
   });
 
+  it('shows the low-memory thresholds in force, not -1', () => {
+    const options = tlsOptions(store);
+    assert.strictEqual(options.low_mem_threshold1, 1024);
+    assert.strictEqual(options.low_mem_threshold2, 512);
+    assert.strictEqual(cfgGet(store, 'tls', 'low_mem_threshold1'), 1024);
+    const set = new ParamStore({ low_mem_threshold1: 0, low_mem_threshold2: 300 }, { baseDir: '/etc/sip-tls' });
+    assert.strictEqual(tlsOptions(set).low_mem_threshold1, 0);
+    assert.strictEqual(tlsOptions(set).low_mem_threshold2, 300);
+  });
+
   it('never shows a key password', () => {
     assert.strictEqual(tlsOptions(store).private_key_password, '********');
     assert.strictEqual(cfgGet(store, 'tls', 'private_key_password'), '********');
