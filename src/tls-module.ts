@@ -394,11 +394,13 @@ export class TlsModule extends EventEmitter {
     const match = matchClient(gen.profiles, remote, { serverName: options.serverName, serverId });
     const hold = this.listenerCount('connection-out') > 0 || this.params.get('event_callback') !== '';
     const identity = expectedIdentity(match.profile, options);
-    const result = this.transport.connect(ip, options.port, gen.context(match.profile), gen.number, options.serverName ?? '', hold, identity);
+    // The profile's server_name is the SNI when the call gives none (the guide's client server_name).
+    const sni = options.serverName || match.profile.settings.serverName;
+    const result = this.transport.connect(ip, options.port, gen.context(match.profile), gen.number, sni, hold, identity);
     if ('error' in result) throw new TlsTransportError(result.error.code, `connect to ${showEndpoint(remote)}: ${result.error.message}`);
     const connection = new TlsConnection(this, result.id, true, remote, gen, match.profile);
     connection.held = hold;
-    connection.sni = options.serverName ?? '';
+    connection.sni = sni;
     this.adopt(connection);
     this.log(this.params.get('tls_debug'), () => `connecting to ${showEndpoint(remote)}: ${match.reason}`);
     return connection;

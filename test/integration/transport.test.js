@@ -447,6 +447,25 @@ ca_list = ${h.cert('ca.pem')}
       assert.strictEqual(second.profile.name, 'TLSc<default>');
     });
 
+    it('sends the client profile\'s server_name as SNI when connect() gives none', async () => {
+      const seen = [];
+      const peer = tls.createServer({ cert: fs.readFileSync(h.cert('server-ecdsa.pem')), key: fs.readFileSync(h.cert('server-ecdsa.key')) },
+        (socket) => socket.end());
+      peer.on('secureConnection', (socket) => seen.push(socket.servername));
+      await new Promise((resolve) => peer.listen(0, '127.0.0.1', resolve));
+      try {
+        const cli = new TlsModule({ params: { ...serverParams(), server_name: 'from-param.test' }, logger: quiet() });
+        open.push(cli);
+        const first = await cli.connect({ host: '127.0.0.1', port: peer.address().port });
+        assert.strictEqual(first.sni, 'from-param.test');
+        await cli.connect({ host: '127.0.0.1', port: peer.address().port, serverName: 'explicit.test' });
+        await h.waitFor(() => seen.length === 2, { what: 'two handshakes at the peer' });
+        assert.deepStrictEqual(seen, ['from-param.test', 'explicit.test']);
+      } finally {
+        peer.close();
+      }
+    });
+
     it('setConnectServerId() belongs to the next call even when its host name is still being looked up', async () => {
       const { port } = await server();
       const cfg = h.writeConfig('srvid-dns', {
