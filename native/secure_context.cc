@@ -226,7 +226,8 @@ void SplitCipherList(const std::string& list, std::string* tls12, std::string* t
 bool SecureContext::MethodRange(const std::string& method, int* min_version, int* max_version) {
   struct Entry { const char* name; int min; int max; };
   static const Entry kMethods[] = {
-      {"SSLv23", 0, 0},
+      // "Any version": SSLv2 and SSLv3 are not built into this OpenSSL, so it is TLSv1+.
+      {"SSLv23", TLS1_VERSION, 0},
       {"TLSv1", TLS1_VERSION, TLS1_VERSION},
       {"TLSv1.0", TLS1_VERSION, TLS1_VERSION},
       {"TLSv1+", TLS1_VERSION, 0},

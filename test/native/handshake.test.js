@@ -10,7 +10,7 @@ const VERSION_NAME = { 0x0301: 'TLSv1', 0x0302: 'TLSv1.1', 0x0303: 'TLSv1.2', 0x
 // The protocol range the guide gives each tls_method (kamailio-behaviour.md section 3, method mapping).
 function accepts(method, version) {
   const base = { 'TLSv1': 0x0301, 'TLSv1.0': 0x0301, 'TLSv1.1': 0x0302, 'TLSv1.2': 0x0303, 'TLSv1.3': 0x0304 };
-  if (method === 'SSLv23') return version >= 0x0303; // OpenSSL 3's defaults (security level 1)
+  if (method === 'SSLv23') return version >= 0x0301; // every TLS version, as TLSv1+
   const plus = method.endsWith('+');
   const min = base[plus ? method.slice(0, -1) : method];
   return plus ? version >= min : version === min;
