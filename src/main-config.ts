@@ -52,6 +52,25 @@ function locateKeys(text: string): Map<string, { line: number; col: number; arra
   return found;
 }
 
+/**
+ * Values the ini format would cut short without a word: in an unquoted value, `;` or `#` starts a
+ * comment, so `private_key_password = se;cret` would read as `se`. A `;` or `#` right after text is
+ * refused (quote the value); one after a space is taken as the comment it looks like.
+ */
+function cutValueErrors(text: string, file: string): ConfigError[] {
+  const errors: ConfigError[] = [];
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const m = /^(\s*([^=;#\s[\]][^=]*?)\s*(?:\[\])?\s*=\s*)(.*)$/.exec(raw);
+    if (!m || /^["']/.test(m[3])) return;
+    const cut = /\S[;#]/.exec(m[3]);
+    if (!cut) return;
+    errors.push(new ConfigError(
+      `the value of '${m[2]}' has '${m[3][cut.index + 1]}' right after text, where the ini format starts a comment and cuts the value; quote the value ("…")`,
+      { file, line: i + 1, col: m[1].length + cut.index + 2, parameter: m[2] }));
+  });
+  return errors;
+}
+
 /** `tls:IP:PORT` / `tls:[v6]:PORT` → endpoint; throws a plain Error with the reason. */
 export function parseListen(value: string): Endpoint {
   const m = /^tls:(.+)$/i.exec(value.trim());
@@ -96,7 +115,7 @@ export function readMainConfig(file: string): MainConfig {
   }
   const baseDir = path.dirname(path.resolve(file));
   const keys = locateKeys(text);
-  const errors: ConfigError[] = [];
+  const errors: ConfigError[] = cutValueErrors(text, file);
   const at = (section: string, key: string, which = 0) => {
     const spot = keys.get(`${section}\0${key}`)?.[which];
     return { file, line: spot?.line ?? 0, col: spot?.col ?? 0, parameter: key };

@@ -82,6 +82,17 @@ describe('sip-tls.ini', () => {
     assert.throws(() => readMainConfig(file), /:2:1: 'listen' is given 2 times; repeat it as 'listen\[\] = …'/);
   });
 
+  it('refuses a value the ini format would cut at ; or #, and takes quoted values and spaced comments', () => {
+    const cut = write('e/sip-tls.ini', '[tls]\nprivate_key_password = secret;more\n');
+    assert.throws(() => readMainConfig(cut), (err) => err instanceof ConfigError && err.line === 2 && err.col === 30
+      && err.parameter === 'private_key_password' && /has ';' right after text.*quote the value/.test(err.message));
+    const fine = write('f/sip-tls.ini', 'listen = tls:127.0.0.1:5061 ; public\n[tls]\nprivate_key_password = "secret;more"\ntls_log = 2 # quiet\n');
+    const config = readMainConfig(fine);
+    assert.deepStrictEqual(config.listen, [{ ip: '127.0.0.1', port: 5061 }]);
+    assert.strictEqual(config.params.get('private_key_password'), 'secret;more');
+    assert.strictEqual(config.params.get('tls_log'), 2);
+  });
+
   it('reports an unreadable file', () => {
     assert.throws(() => readMainConfig(path.join(dir, 'none.ini')), (err) => err instanceof ConfigError && /cannot read config/.test(err.message));
   });
