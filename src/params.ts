@@ -136,9 +136,9 @@ export const PARAMS: readonly ParamSpec[] = [
   p({ name: 'server_name', type: 'string', default: '', runtime: null, path: false, unit: '', origin: 'guide',
     description: 'SNI value of the default profiles (sent by the client side when a connect gives none)' }),
   p({ name: 'connection_timeout', type: 'int', default: 600, min: 0, max: INT32_MAX, special: [-1], runtime: 'tls.connection_timeout', path: false, unit: 's', origin: 'guide',
-    description: 'idle time after which a TLS connection is closed; -1 never' }),
+    description: 'idle time after which a TLS connection is closed, all its life (Kamailio: until the first I/O, then tcp_connection_lifetime); -1 never' }),
   p({ name: 'tls_disable_compression', type: 'bool', default: true, runtime: null, path: false, unit: '', origin: 'guide',
-    description: 'disable TLS compression (OpenSSL 3 never compresses; accepted for compatibility)' }),
+    description: 'disable TLS compression; 0 is refused (Node\'s OpenSSL has no compression)' }),
   p({ name: 'ssl_release_buffers', type: 'int', default: 1, min: -1, max: 1, runtime: null, path: false, unit: '', origin: 'guide',
     description: 'SSL_MODE_RELEASE_BUFFERS: 1 set, 0 clear, -1 OpenSSL default' }),
   p({ name: 'ssl_freelist_max_len', type: 'int', default: 0, min: 0, max: 1048576, special: [-1], runtime: null, path: false, unit: 'buffers', origin: 'guide',
@@ -174,7 +174,7 @@ export const PARAMS: readonly ParamSpec[] = [
   p({ name: 'config', type: 'string', default: '', runtime: 'tls.config', path: true, unit: 'path', origin: 'guide',
     description: 'tls.cfg file or directory of profiles; when set the per-profile parameters above are ignored' }),
   p({ name: 'xavp_cfg', type: 'string', default: '', runtime: null, path: false, unit: '', origin: 'guide',
-    description: 'name of the attribute set carrying server_name/server_id per outbound connection (connect() options here)' }),
+    description: 'name of the XAVP carrying server_name/server_id per outbound connection; refused unless empty (connect() options serverName/serverId here)' }),
   p({ name: 'event_callback', type: 'string', default: '', runtime: null, path: false, unit: '', origin: 'guide',
     description: 'function to run instead of the tls:connection-out event route' }),
   p({ name: 'rand_engine', type: 'enum', default: '', values: ['', 'krand', 'fastrand', 'cryptorand', 'kxlibssl'], runtime: null, path: false, unit: '', origin: 'guide',
@@ -346,12 +346,12 @@ export function parseParamValue(name: string, raw: unknown): ParamValue {
   }
   switch (spec.type) {
     case 'bool': {
-      if (typeof raw === 'boolean') return raw;
-      if (typeof raw === 'number') return Number.isInteger(raw) ? raw > 0 : bad();
+      if (typeof raw === 'boolean') return refuseCompression(name, raw);
+      if (typeof raw === 'number') return Number.isInteger(raw) ? refuseCompression(name, raw > 0) : bad();
       const word = parseBoolWord(raw);
-      if (word !== undefined) return word;
+      if (word !== undefined) return refuseCompression(name, word);
       const n = parseIntStrict(raw);
-      return n === undefined ? bad() : n > 0;
+      return n === undefined ? bad() : refuseCompression(name, n > 0);
     }
     case 'int': {
       const n = typeof raw === 'number' ? (Number.isInteger(raw) ? raw : undefined)
@@ -373,9 +373,20 @@ export function parseParamValue(name: string, raw: unknown): ParamValue {
       if (typeof raw !== 'string') return bad();
       if (spec.maxLength !== undefined && Buffer.byteLength(raw) > spec.maxLength) return bad();
       if (name === 'engine_algorithms') return parseEngineAlgorithms(raw) ?? bad();
+      if (name === 'xavp_cfg' && raw !== '') {
+        throw new ParamError(name, `xavp_cfg is not supported: there are no XAVPs here; give serverName and serverId to connect() or open() instead`);
+      }
       return raw;
     }
   }
+}
+
+/** Node's OpenSSL is built without compression (OPENSSL_NO_COMP): asking for it is refused. */
+function refuseCompression(name: string, value: boolean): boolean {
+  if (name === 'tls_disable_compression' && !value) {
+    throw new ParamError(name, `tls_disable_compression 0 is not supported: Node's OpenSSL is built without TLS compression (OPENSSL_NO_COMP)`);
+  }
+  return value;
 }
 
 function parseEngineAlgorithms(raw: string): string | undefined {

@@ -83,7 +83,7 @@ const SAMPLES = {
   cipher_list: ['HIGH:!aNULL', 'HIGH:!aNULL', 12],
   server_name: ['sip.example.com', 'sip.example.com', 1],
   connection_timeout: ['-1', -1, '-2'],
-  tls_disable_compression: ['no', false, 'nope'],
+  tls_disable_compression: ['yes', true, 'no'],
   ssl_release_buffers: ['-1', -1, '2'],
   ssl_freelist_max_len: ['16', 16, '-5'],
   ssl_max_send_fragment: ['4096', 4096, '256'],
@@ -101,7 +101,7 @@ const SAMPLES = {
   session_id: ['my-session-id-context', 'my-session-id-context', 'x'.repeat(33)],
   renegotiation: ['TRUE', true, ''],
   config: ['tls.cfg', path.join(BASE, 'tls.cfg'), 5],
-  xavp_cfg: ['tls', 'tls', 5],
+  xavp_cfg: ['', '', 'tls'],
   event_callback: ['ksr_tls_event', 'ksr_tls_event', 5],
   rand_engine: ['FastRand', 'fastrand', 'urandom'],
   engine: ['pkcs11', 'pkcs11', 3],
@@ -137,6 +137,13 @@ describe('params: the parameter table', () => {
       'tls_force_run', 'session_cache', 'session_id', 'renegotiation', 'config', 'xavp_cfg', 'event_callback', 'rand_engine',
       'engine', 'engine_config', 'engine_algorithms', 'verify_client'];
     for (const name of guide) assert.ok(requireParam(name), name);
+  });
+
+  it('refuses what this OpenSSL and API cannot do: compression and XAVPs, saying why', () => {
+    for (const off of ['no', 0, false]) {
+      assert.throws(() => new ParamStore({ tls_disable_compression: off }, { baseDir: BASE }), /tls_disable_compression 0 is not supported: .*OPENSSL_NO_COMP/);
+    }
+    assert.throws(() => new ParamStore({ xavp_cfg: 'tls' }, { baseDir: BASE }), /xavp_cfg is not supported: .*serverName and serverId to connect\(\)/);
   });
 
   it('has a default, valid and invalid sample in this test for every row', () => {
