@@ -425,9 +425,9 @@ private_key = ${h.cert('client.key')}
       assert.strictEqual(cli.info().opened_connections, 0);
     });
 
-    it('setConnectServerId() applies to the next connection only', async () => {
-      const { port } = await server();
-      const cfg = h.writeConfig('srvid', {
+    /** A client module with a `[client:…]` profile chosen only by server_id `once`. */
+    function serverIdClient(prefix) {
+      const cfg = h.writeConfig(prefix, {
         tlsCfg: `[server:default]
 certificate = ${h.cert('server-ecdsa.pem')}
 private_key = ${h.cert('server-ecdsa.key')}
@@ -440,6 +440,12 @@ ca_list = ${h.cert('ca.pem')}
       });
       const cli = TlsModule.fromFile(cfg.ini, { logger: quiet() });
       open.push(cli);
+      return cli;
+    }
+
+    it('setConnectServerId() applies to the next connection only', async () => {
+      const { port } = await server();
+      const cli = serverIdClient('srvid');
       cli.setConnectServerId('once');
       const first = await cli.connect({ host: '127.0.0.1', port });
       const second = await cli.connect({ host: '127.0.0.1', port });
@@ -468,19 +474,7 @@ ca_list = ${h.cert('ca.pem')}
 
     it('setConnectServerId() belongs to the next call even when its host name is still being looked up', async () => {
       const { port } = await server();
-      const cfg = h.writeConfig('srvid-dns', {
-        tlsCfg: `[server:default]
-certificate = ${h.cert('server-ecdsa.pem')}
-private_key = ${h.cert('server-ecdsa.key')}
-[client:default]
-ca_list = ${h.cert('ca.pem')}
-[client:127.0.0.2:5061]
-server_id = once
-ca_list = ${h.cert('ca.pem')}
-`,
-      });
-      const cli = TlsModule.fromFile(cfg.ini, { logger: quiet() });
-      open.push(cli);
+      const cli = serverIdClient('srvid-dns');
       cli.setConnectServerId('once');
       const byName = cli.open({ host: 'localhost', port });
       const byAddress = cli.open({ host: '127.0.0.1', port });
