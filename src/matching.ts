@@ -163,8 +163,8 @@ export function matchClient(set: ProfileSet, remote: Endpoint, opts: { serverNam
 
 /**
  * The guide's `tls_set_connect_server_id(srvid)`: a server id for the next outbound connection
- * only. The transport owns one instance and calls `take()` at every client profile lookup, which
- * clears it whether or not it was used, as Kamailio does.
+ * only. TlsModule owns one instance and calls `take()` at every `open()` call, before any name
+ * lookup, which clears it whether or not it was used, as Kamailio does.
  */
 export class ConnectServerId {
   private value = '';

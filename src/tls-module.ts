@@ -365,8 +365,8 @@ export class TlsModule extends EventEmitter {
   }
 
   /**
-   * Kamailio's `tls_set_connect_server_id()`: the server_id of the next outbound connection
-   * only (cleared when that connection picks its profile); '' clears it.
+   * Kamailio's `tls_set_connect_server_id()`: the server_id of the next `open()`/`connect()` call
+   * only (taken and cleared when that call is made); '' clears it.
    */
   setConnectServerId(serverId: string): void {
     this.connectServerId.setConnectServerId(serverId);
