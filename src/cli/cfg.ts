@@ -13,13 +13,17 @@ import { MatchResult, matchClient, matchServer } from '../matching';
 import { Endpoint, Profile, ProfileSet, ProfileSettings } from '../profile';
 import { PATH_FIELDS, resolveSections } from '../profiles';
 import { readTlsCfg, TLS_CFG_KEY_OF } from '../tls-cfg';
+import { LogLevel, StderrLogger } from '../tls-log';
+import { TlsModule } from '../tls-module';
 
 const USAGE = `usage:
-  sip-tls cfg check FILE [--base DIR] [--files]
+  sip-tls cfg check FILE [--base DIR] [--files] [--build]
   sip-tls cfg explain --config FILE --role server|client [--local IP:PORT] [--remote IP:PORT]
                       [--sni NAME] [--server-id ID] [--base DIR] [--json]
 FILE is a sip-tls.ini (*.ini) or a tls.cfg file or directory. --files also checks that the
-certificate, key, CA, CA path and CRL files of every profile can be read.`;
+certificate, key, CA, CA path and CRL files of every profile can be read. --build (a sip-tls.ini
+only) also builds every profile's SSL context as serve would: certificates, keys, CRLs, cipher
+lists, methods, engine and HSM keys.`;
 
 class UsageError extends Error {}
 
@@ -29,7 +33,7 @@ interface Options {
 }
 
 const VALUE_FLAGS = new Set(['--config', '--role', '--local', '--remote', '--sni', '--server-id', '--base']);
-const BOOL_FLAGS = new Set(['--json', '--files', '--help', '-h']);
+const BOOL_FLAGS = new Set(['--json', '--files', '--build', '--help', '-h']);
 
 function parseArgs(args: string[]): Options {
   const positional: string[] = [];
@@ -116,12 +120,28 @@ function unreadable(file: string, directory: boolean): string | undefined {
   }
 }
 
-function check(opts: Options): number {
+/** What building the module from a sip-tls.ini refuses (SSL contexts, engine, HSM keys); [] if nothing. */
+async function buildErrors(file: string): Promise<Error[]> {
+  let module: TlsModule;
+  try {
+    module = TlsModule.fromFile(file, { logger: new StderrLogger(LogLevel.ERR) });
+  } catch (err) {
+    if (err instanceof ConfigError) return err.errors;
+    return [err as Error];
+  }
+  await module.close();
+  return [];
+}
+
+async function check(opts: Options): Promise<number> {
   if (opts.positional.length !== 1) throw new UsageError('cfg check needs exactly one FILE');
   const file = opts.positional[0];
+  const build = opts.flags.has('--build');
+  if (build && !/\.ini$/i.test(file)) throw new UsageError('--build needs a sip-tls.ini (*.ini)');
   const loaded = loadForCheck(file, flag(opts, '--base'));
   const set = loaded.set;
-  const errors = set && opts.flags.has('--files') ? checkFiles(set, file) : loaded.errors;
+  const errors: Error[] = set && opts.flags.has('--files') ? checkFiles(set, file) : loaded.errors;
+  if (set && errors.length === 0 && build) errors.push(...await buildErrors(file));
   for (const e of errors) process.stderr.write(`${e.message}\n`);
   if (errors.length > 0 || !set) {
     process.stderr.write(`${file}: ${errors.length} error${errors.length === 1 ? '' : 's'}\n`);
@@ -186,7 +206,7 @@ export async function run(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
   try {
     const opts = parseArgs(rest);
-    if (sub === 'check' && !opts.flags.has('--help')) return check(opts);
+    if (sub === 'check' && !opts.flags.has('--help')) return await check(opts);
     if (sub === 'explain' && !opts.flags.has('--help')) return explain(opts);
     if (sub === undefined || sub === '-h' || sub === '--help' || opts.flags.has('--help')) {
       process.stdout.write(`${USAGE}\n`);

@@ -40,6 +40,22 @@ describe('sip-tls cfg check', () => {
     ]);
   });
 
+  it('--build also builds the SSL contexts, as serve would: a bad cipher_list passes without it and fails with it', () => {
+    const certs = path.join(__dirname, '..', 'fixtures', 'certs');
+    const ini = path.join(dir, 'build.ini');
+    const write = (cipherList) => fs.writeFileSync(ini, `[tls]\ncertificate = ${path.join(certs, 'server-ecdsa.pem')}\n`
+      + `private_key = ${path.join(certs, 'server-ecdsa.key')}\ncipher_list = ${cipherList}\n`);
+    write('NO-SUCH-CIPHER');
+    assert.strictEqual(sipTls('cfg', 'check', ini).code, 0);
+    const bad = sipTls('cfg', 'check', ini, '--build');
+    assert.strictEqual(bad.code, 1);
+    assert.match(bad.stderr, /no usable cipher in cipher_list .*NO-SUCH-CIPHER/);
+    write('ECDHE-ECDSA-AES128-GCM-SHA256');
+    const good = sipTls('cfg', 'check', ini, '--build');
+    assert.strictEqual(good.code, 0, good.stderr);
+    assert.strictEqual(sipTls('cfg', 'check', SAMPLE, '--build').code, 2);
+  });
+
   it('checks a sip-tls.ini and the tls.cfg it names', () => {
     fs.writeFileSync(path.join(dir, 'tls.cfg'), '[server:any]\n');
     const ini = path.join(dir, 'sip-tls.ini');
