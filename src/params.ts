@@ -346,12 +346,8 @@ export function parseParamValue(name: string, raw: unknown): ParamValue {
   }
   switch (spec.type) {
     case 'bool': {
-      if (typeof raw === 'boolean') return refuseCompression(name, raw);
-      if (typeof raw === 'number') return Number.isInteger(raw) ? refuseCompression(name, raw > 0) : bad();
-      const word = parseBoolWord(raw);
-      if (word !== undefined) return refuseCompression(name, word);
-      const n = parseIntStrict(raw);
-      return n === undefined ? bad() : refuseCompression(name, n > 0);
+      const value = parseBoolValue(raw);
+      return value === undefined ? bad() : refuseCompression(name, value);
     }
     case 'int': {
       const n = typeof raw === 'number' ? (Number.isInteger(raw) ? raw : undefined)
@@ -379,6 +375,16 @@ export function parseParamValue(name: string, raw: unknown): ParamValue {
       return raw;
     }
   }
+}
+
+/** A boolean, a word (yes/no, on/off, …) or an integer (> 0 is true); undefined otherwise. */
+function parseBoolValue(raw: string | number | boolean): boolean | undefined {
+  if (typeof raw === 'boolean') return raw;
+  if (typeof raw === 'number') return Number.isInteger(raw) ? raw > 0 : undefined;
+  const word = parseBoolWord(raw);
+  if (word !== undefined) return word;
+  const n = parseIntStrict(raw);
+  return n === undefined ? undefined : n > 0;
 }
 
 /** Node's OpenSSL is built without compression (OPENSSL_NO_COMP): asking for it is refused. */
