@@ -35,9 +35,14 @@ export function readPassword(source: PasswordSource): string {
   return password;
 }
 
-/** Whether a PEM key file is encrypted (PKCS#8 `ENCRYPTED PRIVATE KEY` or a legacy `Proc-Type: 4,ENCRYPTED`). */
-export function isEncryptedKey(keyPem: string): boolean {
-  return keyPem.includes('-----BEGIN ENCRYPTED PRIVATE KEY-----') || /^Proc-Type:\s*4,ENCRYPTED/m.test(keyPem);
+/** Whether a PEM key is encrypted: it does not open without a password (PKCS#8 or legacy PEM alike). */
+function isEncryptedKey(keyPem: string): boolean {
+  try {
+    createPrivateKey({ key: keyPem, format: 'pem' });
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 /**
