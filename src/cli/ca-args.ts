@@ -41,7 +41,7 @@ const COMMAND_OPTIONS: Record<string, string[]> = {
 };
 
 /** Commands that take a NAME. */
-const NAMED = ['issue', 'revoke'];
+export const NAMED_COMMANDS = ['issue', 'revoke'];
 
 /** Whether the command line asks for the usage (`help`, `-h`, `--help` anywhere). */
 export function wantsHelp(args: string[]): boolean {
@@ -57,7 +57,7 @@ export function parseCaArgs(args: string[]): CaArgs | string {
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
     const value = rest[i + 1];
-    if (!arg.startsWith('-') && NAMED.includes(out.command) && out.name === undefined) {
+    if (!arg.startsWith('-') && NAMED_COMMANDS.includes(out.command) && out.name === undefined) {
       out.name = arg;
       continue;
     }

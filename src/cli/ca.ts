@@ -8,7 +8,7 @@ import { ensureDemoSetup } from '../demo-certs';
 import { caPaths } from '../local-ca/ca-database';
 import { ensureCa, issueCertificate, revokeCertificate, writeCrl } from '../local-ca/local-ca';
 import { CaError } from '../local-ca/openssl-run';
-import { CA_USAGE, CaArgs, parseCaArgs, wantsHelp } from './ca-args';
+import { CA_USAGE, CaArgs, NAMED_COMMANDS, parseCaArgs, wantsHelp } from './ca-args';
 
 const CERT_DAYS = 825;
 const CRL_DAYS = 30;
@@ -62,7 +62,7 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(`sip-tls ca: ${parsed}\n${CA_USAGE}\n`);
     return 2;
   }
-  if (['issue', 'revoke'].includes(parsed.command) && !/^[A-Za-z0-9._-]+$/.test(parsed.name ?? '')) {
+  if (NAMED_COMMANDS.includes(parsed.command) && !/^[A-Za-z0-9._-]+$/.test(parsed.name ?? '')) {
     process.stderr.write(`sip-tls ca ${parsed.command}: NAME (letters, digits, . _ -) is required\n${CA_USAGE}\n`);
     return 2;
   }

@@ -82,13 +82,22 @@ commonName = supplied
   return p;
 }
 
-/** The status letter (V valid, R revoked, E expired) of `serialHex` in the index, or undefined. */
+/** The index's entries: status letter (V valid, R revoked, E expired) and serial (hex, no leading zeros). */
+function indexEntries(p: CaPaths): Array<{ status: string; serial: string }> {
+  if (!fs.existsSync(p.index)) return [];
+  return fs.readFileSync(p.index, 'utf8').split('\n')
+    .map((line) => line.split('\t'))
+    .filter((fields) => fields.length >= 4)
+    .map((fields) => ({ status: fields[0], serial: fields[3].replace(/^0+/, '').toUpperCase() }));
+}
+
+/** The status letter of `serialHex` in the index, or undefined. */
 export function indexStatus(p: CaPaths, serialHex: string): string | undefined {
-  if (!fs.existsSync(p.index)) return undefined;
   const wanted = serialHex.replace(/^0+/, '').toUpperCase();
-  for (const line of fs.readFileSync(p.index, 'utf8').split('\n')) {
-    const fields = line.split('\t');
-    if (fields.length >= 4 && fields[3].replace(/^0+/, '').toUpperCase() === wanted) return fields[0];
-  }
-  return undefined;
+  return indexEntries(p).find((e) => e.serial === wanted)?.status;
+}
+
+/** How many certificates the index records as revoked. */
+export function revokedCount(p: CaPaths): number {
+  return indexEntries(p).filter((e) => e.status === 'R').length;
 }

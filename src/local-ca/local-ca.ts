@@ -7,7 +7,7 @@
 import { X509Certificate } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CaPaths, caPaths, ensureDatabase, indexStatus } from './ca-database';
+import { CaPaths, caPaths, ensureDatabase, indexStatus, revokedCount } from './ca-database';
 import { PasswordSource, readPassword, unlockCaKey } from './ca-password';
 import { CaError, PASSWORD_VAR, openssl } from './openssl-run';
 
@@ -50,8 +50,10 @@ function openCa(dir: string, password?: PasswordSource): OpenCa {
   return { paths: ensureDatabase(dir), password: secret };
 }
 
-function passin(ca: OpenCa): string[] {
-  return ca.password === undefined ? [] : PASSIN;
+/** Runs `openssl ca -config …` on this CA, unlocking its key when it has a password. */
+function opensslCa(ca: OpenCa, args: string[]): void {
+  const passin = ca.password === undefined ? [] : PASSIN;
+  openssl(['ca', '-config', ca.paths.config, ...args, ...passin], ca.paths.dir, ca.password);
 }
 
 /** {@link openOrCreateCa} for callers that need only the file names. */
@@ -81,8 +83,7 @@ export function issueCertificate(dir: string, name: string, dns: string[], ips: 
       '-keyout', key, '-out', csr, '-subj', `/CN=${dns[0] ?? name}`], dir);
     fs.chmodSync(key, 0o600);
     // -batch signs without asking; -notext writes the PEM only, as `openssl x509 -req` did.
-    openssl(['ca', '-config', ca.paths.config, '-batch', '-notext', '-in', csr, '-out', cert,
-      '-days', String(days), '-extfile', ext, ...passin(ca)], dir, ca.password);
+    opensslCa(ca, ['-batch', '-notext', '-in', csr, '-out', cert, '-days', String(days), '-extfile', ext]);
   } catch (err) {
     fs.rmSync(cert, { force: true });
     fs.rmSync(key, { force: true });
@@ -109,7 +110,7 @@ export function revokeCertificate(dir: string, name: string, password?: Password
     throw new CaError(`${cert} was not issued by the CA ${ca.paths.cert}`);
   }
   if (indexStatus(ca.paths, leaf.serialNumber) === 'R') return { cert, already: true };
-  openssl(['ca', '-config', ca.paths.config, '-revoke', cert, ...passin(ca)], dir, ca.password);
+  opensslCa(ca, ['-revoke', cert]);
   return { cert, already: false };
 }
 
@@ -121,9 +122,7 @@ export function revokeCertificate(dir: string, name: string, password?: Password
 export function writeCrl(dir: string, days: number, password?: PasswordSource): { crl: string; revoked: number } {
   const ca = openCa(dir, password);
   const partial = `${ca.paths.crl}.new`;
-  openssl(['ca', '-config', ca.paths.config, '-gencrl', '-crldays', String(days), '-out', partial, ...passin(ca)],
-    dir, ca.password);
+  opensslCa(ca, ['-gencrl', '-crldays', String(days), '-out', partial]);
   fs.renameSync(partial, ca.paths.crl);
-  const revoked = fs.readFileSync(ca.paths.index, 'utf8').split('\n').filter((l) => l.startsWith('R\t')).length;
-  return { crl: ca.paths.crl, revoked };
+  return { crl: ca.paths.crl, revoked: revokedCount(ca.paths) };
 }
