@@ -42,6 +42,11 @@ class AddonData {
   // The environment's buffer pool (blocks for BIO queues and write queues).
   BufferPool& Pool() { return pool_; }
 
+  // The buffer TlsSessionCore::WriteV packs small messages in, one record's worth (16 KiB, RFC
+  // 8446 section 5.1). One per environment: a session call never runs inside another.
+  static constexpr size_t kRecordStageSize = 16384;
+  uint8_t* RecordStage() { return record_stage_.get(); }
+
   // The engine the `engine` parameter loaded for `/engine:` keys (see engine_keys.h), or null.
   const EngineKeys* Engine() const { return engine_.get(); }
   void SetEngine(std::unique_ptr<EngineKeys> engine) { engine_ = std::move(engine); }
@@ -53,6 +58,7 @@ class AddonData {
   OSSL_PROVIDER* default_provider_ = nullptr;
   BIO_METHOD* bio_method_ = nullptr;
   BufferPool pool_;
+  std::unique_ptr<uint8_t[]> record_stage_{new uint8_t[kRecordStageSize]};
   std::unique_ptr<EngineKeys> engine_;
 };
 

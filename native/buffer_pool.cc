@@ -112,6 +112,20 @@ bool BlockQueue::Append(const uint8_t* data, size_t len) {
   return true;
 }
 
+bool BlockQueue::Prepend(const uint8_t* data, size_t len) {
+  if (len == 0) return true;
+  BlockQueue front(pool_);
+  if (!front.Append(data, len)) return false;
+  front.tail_->next = head_;
+  if (tail_ == nullptr) tail_ = front.tail_;
+  head_ = front.head_;
+  size_ += front.size_;
+  blocks_ += front.blocks_;
+  front.head_ = front.tail_ = nullptr;
+  front.size_ = front.blocks_ = 0;
+  return true;
+}
+
 size_t BlockQueue::Read(uint8_t* out, size_t cap) {
   size_t copied = 0;
   while (copied < cap && head_ != nullptr) {

@@ -87,6 +87,9 @@ class BlockQueue {
 
   // Copies `len` bytes to the tail. Returns false (queue unchanged) when a block cannot be had.
   bool Append(const uint8_t* data, size_t len);
+  // Copies `len` bytes to the head, before what is queued. Returns false (queue unchanged) when
+  // a block cannot be had.
+  bool Prepend(const uint8_t* data, size_t len);
   // Copies up to `cap` bytes from the head into `out` and drops them. Returns the count.
   size_t Read(uint8_t* out, size_t cap);
   // Fills up to `max_spans` views of the head without consuming. Returns how many were filled.

@@ -20,7 +20,8 @@ IoLoop::IoLoop(Napi::Env env, uv_loop_t* loop, std::shared_ptr<AddonData> addon,
       addon_(std::move(addon)),
       on_events_(Napi::Persistent(on_events)),
       read_buffer_(new char[kReadBufferSize]),
-      plain_buffer_(new uint8_t[kPlainBufferSize]) {
+      plain_buffer_(new uint8_t[kPlainBufferSize]),
+      write_scratch_(new uint8_t[kWriteScratchSize]) {
   uv_check_init(loop_, &check_);
   uv_idle_init(loop_, &idle_);
   uv_timer_init(loop_, &sweep_);
@@ -98,6 +99,16 @@ void IoLoop::MarkDirty(TlsConnection* connection) {
   WakeUp();
 }
 
+uint8_t* IoLoop::ClaimWriteScratch(const TlsConnection* connection) {
+  if (scratch_user_ != nullptr) return nullptr;
+  scratch_user_ = connection;
+  return write_scratch_.get();
+}
+
+void IoLoop::ReleaseWriteScratch(const TlsConnection* connection) {
+  if (scratch_user_ == connection) scratch_user_ = nullptr;
+}
+
 void IoLoop::WakeUp() {
   if (idle_active_ || delivering_ || shut_down_) return;
   // An active idle handle makes the poll phase return at once, so the check runs this turn.
@@ -146,6 +157,8 @@ void IoLoop::FlushDirty() {
     if (connection != nullptr && connection->dirty) connection->Flush();
   }
   flushing_.clear();
+  // Every connection that sent this turn has taken its text (closed ones dropped theirs).
+  if (dirty_.empty()) turn_text_.Clear();
 }
 
 void IoLoop::OnSweep(uv_timer_t* handle) {
@@ -162,6 +175,7 @@ size_t IoLoop::MemoryInUse() const {
   BufferPoolStats pool = addon_->Pool().Stats();
   size_t used = (pool.in_use + pool.free) * pool.block_size;
   used += batch_.MessageBytes();
+  used += turn_text_.Bytes();
   used += static_cast<size_t>(partial_bytes_ > 0 ? partial_bytes_ : 0);
   used += connections_.size() * kConnectionEstimate;
   return used;

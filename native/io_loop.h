@@ -20,6 +20,7 @@
 #include "addon_data.h"
 #include "event_batch.h"
 #include "io_limits.h"
+#include "turn_text.h"
 
 namespace siptls {
 
@@ -31,6 +32,9 @@ class IoLoop {
   // Size of the shared buffers: one socket read, and the clear text of one Feed().
   static constexpr size_t kReadBufferSize = 64 * 1024;
   static constexpr size_t kPlainBufferSize = 64 * 1024;
+  // The records of one connection's step (a handshake flight, a turn's responses) are written
+  // here and sent from here; what does not fit or is not sent at once goes to pool blocks.
+  static constexpr size_t kWriteScratchSize = 64 * 1024;
 
   // `owner` points at the owner's pointer to this loop; Shutdown() clears it, so the owner never
   // holds a loop that is going away.
@@ -64,6 +68,12 @@ class IoLoop {
   // time on this thread and the bytes are consumed before the read callback returns.
   char* ReadBuffer() { return read_buffer_.get(); }
   uint8_t* PlainBuffer() { return plain_buffer_.get(); }
+  // The write scratch (kWriteScratchSize bytes) for one connection's step, or nullptr while a
+  // step holds it already; ReleaseWriteScratch() gives it back.
+  uint8_t* ClaimWriteScratch(const TlsConnection* connection);
+  void ReleaseWriteScratch(const TlsConnection* connection);
+  // Clear text sent to established connections this turn (see turn_text.h).
+  TurnText& Turn() { return turn_text_; }
 
   uint32_t NextId() { return ++last_id_; }
   void AddConnection(TlsConnection* connection);
@@ -84,8 +94,9 @@ class IoLoop {
   void HandleOpened() { open_handles_++; }
   void HandleClosed();
 
-  // Bytes the module uses now: pool blocks in use, the event batch, partial messages held
-  // outside the pool, and an estimate per connection (see kConnectionEstimate).
+  // Bytes the module uses now: pool blocks in use, the event batch, the turn's clear text,
+  // partial messages held outside the pool, and an estimate per connection (see
+  // kConnectionEstimate).
   size_t MemoryInUse() const;
   // memory_budget - MemoryInUse(), or SIZE_MAX without a budget.
   size_t MemoryAvailable() const;
@@ -117,6 +128,9 @@ class IoLoop {
   Napi::FunctionReference on_events_;
   std::unique_ptr<char[]> read_buffer_;
   std::unique_ptr<uint8_t[]> plain_buffer_;
+  std::unique_ptr<uint8_t[]> write_scratch_;
+  const TlsConnection* scratch_user_ = nullptr;
+  TurnText turn_text_;
   EventBatch batch_;
   IoLimits limits_;
   IoCounters counters_;

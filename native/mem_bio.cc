@@ -1,32 +1,116 @@
 // The memory BIO (see mem_bio.h). Callbacks per BIO_meth_new(3).
 #include "mem_bio.h"
 
+#include <cstring>
+
 namespace siptls {
+
+size_t MemBioBuffers::ReadInput(uint8_t* out, size_t cap) {
+  size_t copied = input_.Read(out, cap);
+  if (copied < cap && lent_len_ > 0) {
+    size_t n = lent_len_ < cap - copied ? lent_len_ : cap - copied;
+    std::memcpy(out + copied, lent_, n);
+    lent_ += n;
+    lent_len_ -= n;
+    copied += n;
+  }
+  return copied;
+}
+
+bool MemBioBuffers::WriteOutput(const uint8_t* data, size_t len) {
+  if (direct_ != nullptr && output_.Empty()) {
+    if (direct_start_ == direct_end_) direct_start_ = direct_end_ = 0;
+    if (direct_end_ + len <= direct_cap_) {
+      std::memcpy(direct_ + direct_end_, data, len);
+      direct_end_ += len;
+      return true;
+    }
+  }
+  return output_.Append(data, len);
+}
+
+void MemBioBuffers::LendInput(const uint8_t* data, size_t len) {
+  lent_ = data;
+  lent_len_ = len;
+}
+
+bool MemBioBuffers::KeepLentInput() {
+  if (lent_len_ > 0 && !input_.Append(lent_, lent_len_)) return false;
+  lent_ = nullptr;
+  lent_len_ = 0;
+  return true;
+}
+
+void MemBioBuffers::UseDirectOutput(uint8_t* scratch, size_t cap) {
+  direct_ = scratch;
+  direct_cap_ = cap;
+  direct_start_ = direct_end_ = 0;
+}
+
+bool MemBioBuffers::SpillDirectOutput() {
+  if (direct_ == nullptr) return true;
+  if (!output_.Prepend(direct_ + direct_start_, direct_end_ - direct_start_)) return false;
+  direct_ = nullptr;
+  direct_cap_ = direct_start_ = direct_end_ = 0;
+  return true;
+}
+
+size_t MemBioBuffers::PeekOutput(ByteSpan* spans, size_t max_spans) const {
+  size_t count = 0;
+  if (direct_end_ > direct_start_ && max_spans > 0) {
+    spans[count++] = ByteSpan{direct_ + direct_start_, direct_end_ - direct_start_};
+  }
+  return count + output_.Peek(spans + count, max_spans - count);
+}
+
+void MemBioBuffers::ConsumeOutput(size_t len) {
+  size_t direct = direct_end_ - direct_start_;
+  size_t n = len < direct ? len : direct;
+  direct_start_ += n;
+  output_.Consume(len - n);
+}
+
+size_t MemBioBuffers::TakeOutput(uint8_t* out, size_t cap) {
+  size_t direct = direct_end_ - direct_start_;
+  size_t n = cap < direct ? cap : direct;
+  if (n > 0) std::memcpy(out, direct_ + direct_start_, n);
+  direct_start_ += n;
+  return n + output_.Read(out + n, cap - n);
+}
+
+void MemBioBuffers::Clear() {
+  input_.Clear();
+  output_.Clear();
+  lent_ = nullptr;
+  lent_len_ = 0;
+  direct_ = nullptr;
+  direct_cap_ = direct_start_ = direct_end_ = 0;
+}
 
 namespace {
 
-MemBioQueues* QueuesOf(BIO* bio) { return static_cast<MemBioQueues*>(BIO_get_data(bio)); }
+MemBioBuffers* BuffersOf(BIO* bio) { return static_cast<MemBioBuffers*>(BIO_get_data(bio)); }
 
-// Copies queued input; with none, asks OpenSSL to retry later (SSL_ERROR_WANT_READ).
+// Copies available input; with none, asks OpenSSL to retry later (SSL_ERROR_WANT_READ).
 int ReadEx(BIO* bio, char* out, size_t len, size_t* read) {
   BIO_clear_retry_flags(bio);
-  MemBioQueues* queues = QueuesOf(bio);
-  if (queues == nullptr || queues->input->Empty()) {
+  MemBioBuffers* buffers = BuffersOf(bio);
+  if (buffers == nullptr || buffers->InputSize() == 0) {
     BIO_set_retry_read(bio);
     *read = 0;
     return 0;
   }
-  *read = queues->input->Read(reinterpret_cast<uint8_t*>(out), len);
+  *read = buffers->ReadInput(reinterpret_cast<uint8_t*>(out), len);
   return 1;
 }
 
-// Appends to the output queue. Only a failed allocation refuses (a hard error, not a retry:
-// retrying cannot make memory appear, and SSL_write must not spin on it).
+// Appends to the output. Only a failed allocation refuses (a hard error, not a retry: retrying
+// cannot make memory appear, and SSL_write must not spin on it).
 int WriteEx(BIO* bio, const char* data, size_t len, size_t* written) {
   BIO_clear_retry_flags(bio);
-  MemBioQueues* queues = QueuesOf(bio);
+  MemBioBuffers* buffers = BuffersOf(bio);
   *written = 0;
-  if (queues == nullptr || !queues->output->Append(reinterpret_cast<const uint8_t*>(data), len)) {
+  if (buffers == nullptr || !buffers->WriteOutput(reinterpret_cast<const uint8_t*>(data), len)) {
     return 0;
   }
   *written = len;
@@ -34,19 +118,17 @@ int WriteEx(BIO* bio, const char* data, size_t len, size_t* written) {
 }
 
 int Puts(BIO* bio, const char* text) {
-  size_t len = 0;
-  while (text[len] != '\0') len++;
   size_t written = 0;
-  return WriteEx(bio, text, len, &written) == 1 ? static_cast<int>(written) : -1;
+  return WriteEx(bio, text, std::strlen(text), &written) == 1 ? static_cast<int>(written) : -1;
 }
 
 long Ctrl(BIO* bio, int cmd, long, void*) {
-  MemBioQueues* queues = QueuesOf(bio);
+  MemBioBuffers* buffers = BuffersOf(bio);
   switch (cmd) {
     case BIO_CTRL_PENDING:
-      return queues != nullptr ? static_cast<long>(queues->input->Size()) : 0;
+      return buffers != nullptr ? static_cast<long>(buffers->InputSize()) : 0;
     case BIO_CTRL_WPENDING:
-      return queues != nullptr ? static_cast<long>(queues->output->Size()) : 0;
+      return buffers != nullptr ? static_cast<long>(buffers->OutputSize()) : 0;
     case BIO_CTRL_FLUSH:
     case BIO_CTRL_DUP:
       return 1;
@@ -82,10 +164,10 @@ BIO_METHOD* CreateMemBioMethod() {
   return method;
 }
 
-BIO* NewMemBio(const BIO_METHOD* method, MemBioQueues* queues) {
+BIO* NewMemBio(const BIO_METHOD* method, MemBioBuffers* buffers) {
   BIO* bio = BIO_new(method);
   if (bio == nullptr) return nullptr;
-  BIO_set_data(bio, queues);
+  BIO_set_data(bio, buffers);
   BIO_set_init(bio, 1);
   return bio;
 }

@@ -35,6 +35,30 @@ size_t ToUvBufs(const ByteSpan* spans, size_t count, uv_buf_t* bufs) {
 
 }  // namespace
 
+// Holds the loop's write scratch for the session's direct output during one step. Steps nest
+// (a handshake's end flushes what waited for it); only the outermost one, the one that got the
+// scratch, ends the direct output.
+class TlsConnection::DirectOutputStep {
+ public:
+  explicit DirectOutputStep(TlsConnection* connection) : connection_(connection) {
+    TlsSessionCore* session = connection->session_.get();
+    if (session == nullptr || session->IsClosed()) return;
+    scratch_ = connection->loop_->ClaimWriteScratch(connection);
+    if (scratch_ != nullptr) session->UseDirectOutput(scratch_, IoLoop::kWriteScratchSize);
+  }
+  ~DirectOutputStep() {
+    if (scratch_ == nullptr) return;
+    connection_->EndDirectOutput();
+    connection_->loop_->ReleaseWriteScratch(connection_);
+  }
+  DirectOutputStep(const DirectOutputStep&) = delete;
+  DirectOutputStep& operator=(const DirectOutputStep&) = delete;
+
+ private:
+  TlsConnection* connection_;
+  uint8_t* scratch_ = nullptr;
+};
+
 char* PoolPartialStore::Reserve(size_t capacity, size_t keep) {
   BufferPool& pool = loop_->Pool();
   if (heap_ == nullptr && capacity <= pool.BlockSize()) {
@@ -207,6 +231,7 @@ void TlsConnection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* b
 }
 
 void TlsConnection::Drive(const uint8_t* in, size_t len) {
+  DirectOutputStep step(this);
   uint8_t* plain = loop_->PlainBuffer();
   size_t plain_len = 0;
   uint32_t status = session_->Feed(in, len, plain, IoLoop::kPlainBufferSize, &plain_len);
@@ -265,7 +290,7 @@ void TlsConnection::OnMessage(const char* data, size_t len) {
 void TlsConnection::OnPing() {
   // RFC 5626 §4.4.1: a double-CRLF ping is answered with a single CRLF (the pong).
   loop_->Counters().pings_answered++;
-  if (outgoing_.Append(reinterpret_cast<const uint8_t*>(kPong), 2)) loop_->MarkDirty(this);
+  Enqueue(reinterpret_cast<const uint8_t*>(kPong), 2);
 }
 
 size_t TlsConnection::QueuedCiphertext() const {
@@ -300,28 +325,43 @@ SendError TlsConnection::Send(const uint8_t* data, size_t len) {
     if (loop_->Counters().ct_wq_bytes - ct_accounted_ + after > limits.ct_wq_max) {
       return "ERR_TLS_CT_WQ_FULL";
     }
-  } else if (outgoing_.Size() + QueuedCiphertext() + len > limits.con_wq_max) {
+  } else if (QueuedCleartext() + QueuedCiphertext() + len > limits.con_wq_max) {
     return "ERR_TLS_WRITE_QUEUE_FULL";
   }
-  if (!outgoing_.Append(data, len)) return "ERR_TLS_OUT_OF_MEMORY";
+  if (!Enqueue(data, len)) return "ERR_TLS_OUT_OF_MEMORY";
   last_activity_ms_ = loop_->FreshNowMs();
-  if (waiting) {
-    UpdateCtAccounting();
-  } else {
-    loop_->MarkDirty(this);
-  }
   return nullptr;
+}
+
+bool TlsConnection::Enqueue(const uint8_t* data, size_t len) {
+  if (state_ != ConnState::kEstablished || hold_) {
+    if (!outgoing_.Append(data, len)) return false;
+    UpdateCtAccounting();
+    return true;
+  }
+  if (!loop_->Turn().Append(&turn_, data, len)) return false;
+  loop_->MarkDirty(this);
+  return true;
 }
 
 void TlsConnection::Flush() {
   dirty = false;
   if (state_ != ConnState::kEstablished || hold_) return;
+  DirectOutputStep step(this);
   ByteSpan spans[kMaxSpans];
-  while (!outgoing_.Empty()) {
-    size_t count = outgoing_.Peek(spans, kMaxSpans);
-    // WriteV packs the parts into as few records as possible (up to 16 KiB each).
-    uint32_t st = session_->WriteV(spans, count);
-    outgoing_.Consume(SpansTotal(spans, count));
+  // What waited for the handshake goes first, then this turn's messages; WriteV packs the parts
+  // into as few records as possible (up to 16 KiB each).
+  while (!outgoing_.Empty() || !turn_.Empty()) {
+    size_t count;
+    uint32_t st;
+    if (!outgoing_.Empty()) {
+      count = outgoing_.Peek(spans, kMaxSpans);
+      st = session_->WriteV(spans, count);
+      outgoing_.Consume(SpansTotal(spans, count));
+    } else {
+      count = loop_->Turn().Take(&turn_, spans, kMaxSpans);
+      st = session_->WriteV(spans, count);
+    }
     if (st & status::kError) {
       TlsError error = session_->TakeError();
       Close(error.Message(), error.code.c_str(), false);
@@ -351,12 +391,18 @@ void TlsConnection::WriteCiphertext() {
     return;
   }
   session_->ConsumeCiphertext(static_cast<size_t>(written));
-  count = session_->PeekCiphertext(spans, kMaxSpans);
-  if (count == 0) {
+  if (session_->PendingCiphertext() == 0) {
     write_blocked_since_ms_ = 0;
     return;
   }
-  // The rest stays in the session's queue (pool blocks do not move) until libuv wrote it.
+  // The rest waits in the session's queue (pool blocks do not move) until libuv wrote it; the
+  // scratch of the direct output is the next step's.
+  if (session_->SpillDirectOutput() & status::kError) {
+    TlsError error = session_->TakeError();
+    Close(error.Message(), error.code.c_str(), false);
+    return;
+  }
+  count = session_->PeekCiphertext(spans, kMaxSpans);
   write_req_ = new uv_write_t;
   write_req_->data = this;
   loop_->Counters().socket_writes++;
@@ -368,6 +414,15 @@ void TlsConnection::WriteCiphertext() {
     delete write_req_;
     write_req_ = nullptr;
     Close(uv_strerror(result), uv_err_name(result), true);
+  }
+}
+
+void TlsConnection::EndDirectOutput() {
+  if (state_ == ConnState::kClosing || !session_->DirectOutputInUse()) return;
+  WriteCiphertext();
+  if (state_ != ConnState::kClosing && (session_->SpillDirectOutput() & status::kError)) {
+    TlsError error = session_->TakeError();
+    Close(error.Message(), error.code.c_str(), false);
   }
 }
 
@@ -408,6 +463,7 @@ void TlsConnection::Release() {
 
 void TlsConnection::Drop() {
   outgoing_.Clear();
+  turn_ = TurnTextList();
   UpdateCtAccounting();
   Close("dropped by the connection-out handler", "ERR_TLS_DROPPED", false);
 }
@@ -434,6 +490,7 @@ void TlsConnection::Close(const std::string& reason, const char* code, bool by_p
   state_ = ConnState::kClosing;
   loop_->RemoveConnection(id_);
   outgoing_.Clear();
+  turn_ = TurnTextList();
   UpdateCtAccounting();
   session_->Close();
   uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), OnClosed);

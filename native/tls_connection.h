@@ -17,6 +17,7 @@
 #include "secure_context.h"
 #include "sip_framer.h"
 #include "tls_session_core.h"
+#include "turn_text.h"
 
 namespace siptls {
 
@@ -74,7 +75,7 @@ class TlsConnection : private FrameSink {
   uint64_t CreatedMs() const { return created_ms_; }
   uint64_t LastActivityMs() const { return last_activity_ms_; }
   // Clear text queued (waiting for the handshake or for this turn's flush), bytes.
-  size_t QueuedCleartext() const { return outgoing_.Size(); }
+  size_t QueuedCleartext() const { return outgoing_.Size() + turn_.bytes; }
   // Ciphertext the kernel has not taken yet, bytes.
   size_t QueuedCiphertext() const;
   // Kamailio tls.list flags: 1 WR_WANTS_RD (clear text waits for the handshake), 2 HANDSHAKED.
@@ -92,13 +93,18 @@ class TlsConnection : private FrameSink {
   // close_notify first when send_close_notify is on.
   void Close(const std::string& reason, const char* code, bool by_peer);
 
-  // Encrypts the queued clear text (packed into <=16 KiB records) and writes the ciphertext.
+  // Encrypts the queued clear text and this turn's (packed into <=16 KiB records) and writes
+  // the ciphertext.
   void Flush();
   // Applies the timeouts at `now_ms`; closes the connection when one has passed.
   void Sweep(uint64_t now_ms);
   bool dirty = false;
 
  private:
+  // One step that may make records (Drive, Flush, Close) holds the loop's write scratch for its
+  // session's direct output; see DirectOutputStep in tls_connection.cc.
+  class DirectOutputStep;
+
   TlsConnection(IoLoop* loop, uint32_t generation, bool outbound);
   ~TlsConnection();
 
@@ -118,6 +124,12 @@ class TlsConnection : private FrameSink {
   // handshake completion, SNI pause, errors and close_notify.
   void HandleStatus(uint32_t status, size_t plain_len);
   void Drive(const uint8_t* in, size_t len);
+  // Sends the session's direct output the kernel has not taken yet, then moves what is left
+  // into the session's queue (the end of a DirectOutputStep).
+  void EndDirectOutput();
+  // Queues clear text: in the turn's shared text once established and released, else in
+  // `outgoing_` until the handshake (or connection-out) allows it. False when out of memory.
+  bool Enqueue(const uint8_t* data, size_t len);
   void OnHandshakeDone();
   void WriteCiphertext();
   void UpdateCtAccounting();
@@ -131,7 +143,8 @@ class TlsConnection : private FrameSink {
   std::unique_ptr<TlsSessionCore> session_;
   PoolPartialStore partial_;
   SipFramer framer_;
-  BlockQueue outgoing_;          // clear text to encrypt at the next flush
+  BlockQueue outgoing_;          // clear text waiting for the handshake or connection-out
+  TurnTextList turn_;            // clear text sent this turn, in the loop's TurnText
   uv_write_t* write_req_ = nullptr;
   size_t write_in_flight_ = 0;   // ciphertext bytes handed to uv_write
   uint64_t created_ms_;

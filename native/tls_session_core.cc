@@ -16,8 +16,6 @@ namespace siptls {
 
 namespace {
 
-constexpr size_t kMaxRecordPlaintext = 16384;  // one full TLS record (RFC 8446 section 5.1)
-
 bool IsIpLiteral(const std::string& name) {
   unsigned char buf[16];
   return inet_pton(AF_INET, name.c_str(), buf) == 1 || inet_pton(AF_INET6, name.c_str(), buf) == 1;
@@ -113,8 +111,7 @@ TlsSessionCore::TlsSessionCore(std::shared_ptr<SecureContext> context,
     : initial_context_(context),
       context_(context),
       addon_(context->Addon()),
-      input_(&addon_->Pool()),
-      output_(&addon_->Pool()),
+      ciphertext_(&addon_->Pool()),
       cleartext_(&addon_->Pool()),
       role_(options.role),
       pause_on_sni_(options.role == SessionRole::kServer && options.pause_on_sni) {
@@ -134,7 +131,7 @@ std::unique_ptr<TlsSessionCore> TlsSessionCore::Create(std::shared_ptr<SecureCon
     *error = TakeOpenSslError("ERR_TLS_SESSION_FAILED", "cannot create the SSL");
     return nullptr;
   }
-  BIO* bio = NewMemBio(session->addon_->MemBioMethod(), &session->bio_queues_);
+  BIO* bio = NewMemBio(session->addon_->MemBioMethod(), &session->ciphertext_);
   if (bio == nullptr) {
     SSL_free(ssl);
     *error = TakeOpenSslError("ERR_TLS_SESSION_FAILED", "cannot create the memory BIO");
@@ -173,15 +170,14 @@ void TlsSessionCore::Close() {
     SSL_free(ssl_);  // frees the BIO too
     ssl_ = nullptr;
   }
-  input_.Clear();
-  output_.Clear();
+  ciphertext_.Clear();
   cleartext_.Clear();
 }
 
 uint32_t TlsSessionCore::Status() const {
   if (ssl_ == nullptr) return status::kClosed | status::kError;
   uint32_t bits = sticky_;
-  if (!output_.Empty()) bits |= status::kHasCiphertext;
+  if (ciphertext_.OutputSize() > 0) bits |= status::kHasCiphertext;
   if (!cleartext_.Empty()) bits |= status::kWantWrite;
   if (!(bits & (status::kHandshakeDone | status::kError | status::kNeedContext))) {
     bits |= status::kWantRead;
@@ -317,7 +313,7 @@ uint32_t TlsSessionCore::DecryptInto(uint8_t* out, size_t out_cap, size_t* out_l
   *out_len = total;
   if (total > 0) bits |= status::kHasPlaintext;
   if (total == out_cap && !(sticky_ & status::kPeerClosed) &&
-      (SSL_pending(ssl_) > 0 || !input_.Empty())) {
+      (SSL_pending(ssl_) > 0 || ciphertext_.InputSize() > 0)) {
     bits |= status::kMorePlaintext;
   }
   // A record read may have queued a reply (KeyUpdate, renegotiation), and queued clear text
@@ -332,9 +328,20 @@ uint32_t TlsSessionCore::Feed(const uint8_t* in, size_t in_len, uint8_t* out, si
   *out_len = 0;
   if (ssl_ == nullptr) return Refuse("ERR_TLS_SESSION_CLOSED", "the session is closed");
   if (sticky_ & status::kError) return Status();
-  if (in_len > 0 && !input_.Append(in, in_len)) {
+  // Read in place unless older bytes wait (they come first); the rest is kept below.
+  if (ciphertext_.InputSize() == 0) {
+    ciphertext_.LendInput(in, in_len);
+  } else if (!ciphertext_.QueueInput(in, in_len)) {
     return Fail(MakeError("ERR_TLS_OUT_OF_MEMORY", "cannot queue ciphertext"));
   }
+  uint32_t bits = DriveFed(out, out_cap, out_len);
+  if (!ciphertext_.KeepLentInput()) {
+    return bits | Fail(MakeError("ERR_TLS_OUT_OF_MEMORY", "cannot queue ciphertext"));
+  }
+  return bits;
+}
+
+uint32_t TlsSessionCore::DriveFed(uint8_t* out, size_t out_cap, size_t* out_len) {
   if (!HandshakeDone()) {
     uint32_t bits = DriveHandshake();
     if (!HandshakeDone()) return bits;
@@ -375,32 +382,32 @@ uint32_t TlsSessionCore::WriteV(const ByteSpan* parts, size_t count) {
   if (count == 1) return EncryptAll(parts[0].data, parts[0].len);
   // Pack small messages into records of up to 16 KiB, as nginx's ngx_ssl_send_chain does:
   // fewer records, fewer MACs, fewer bytes on the wire.
-  BufferBlock* stage = addon_->Pool().Acquire();
-  if (stage == nullptr) return Fail(MakeError("ERR_TLS_OUT_OF_MEMORY", "no staging buffer"));
-  size_t limit = stage->capacity < kMaxRecordPlaintext ? stage->capacity : kMaxRecordPlaintext;
+  // The stage is the environment's one record buffer: WriteV never runs inside another.
+  uint8_t* stage = addon_->RecordStage();
+  constexpr size_t limit = AddonData::kRecordStageSize;
+  size_t staged = 0;
   uint32_t bits = 0;
   for (size_t i = 0; i < count && !(bits & status::kError); i++) {
     const uint8_t* data = parts[i].data;
     size_t left = parts[i].len;
     while (left > 0 && !(bits & status::kError)) {
-      if (stage->end == 0 && left >= limit) {  // big enough on its own: no copy
+      if (staged == 0 && left >= limit) {  // big enough on its own: no copy
         bits = EncryptAll(data, left);
         left = 0;
         break;
       }
-      size_t n = limit - stage->end < left ? limit - stage->end : left;
-      std::memcpy(stage->Data() + stage->end, data, n);
-      stage->end += static_cast<uint32_t>(n);
+      size_t n = limit - staged < left ? limit - staged : left;
+      std::memcpy(stage + staged, data, n);
+      staged += n;
       data += n;
       left -= n;
-      if (stage->end == limit) {
-        bits = EncryptAll(stage->Data(), stage->end);
-        stage->end = 0;
+      if (staged == limit) {
+        bits = EncryptAll(stage, staged);
+        staged = 0;
       }
     }
   }
-  if (stage->end > 0 && !(bits & status::kError)) bits = EncryptAll(stage->Data(), stage->end);
-  addon_->Pool().Release(stage);
+  if (staged > 0 && !(bits & status::kError)) bits = EncryptAll(stage, staged);
   return bits | Status();
 }
 
@@ -493,15 +500,26 @@ uint32_t TlsSessionCore::KeyUpdate() {
   return Status();
 }
 
-size_t TlsSessionCore::PendingCiphertext() const { return output_.Size(); }
-
-size_t TlsSessionCore::PeekCiphertext(ByteSpan* spans, size_t max_spans) const {
-  return output_.Peek(spans, max_spans);
+void TlsSessionCore::UseDirectOutput(uint8_t* scratch, size_t cap) {
+  if (ssl_ != nullptr && ciphertext_.OutputSize() == 0) ciphertext_.UseDirectOutput(scratch, cap);
 }
 
-void TlsSessionCore::ConsumeCiphertext(size_t len) { output_.Consume(len); }
+uint32_t TlsSessionCore::SpillDirectOutput() {
+  if (ciphertext_.SpillDirectOutput()) return Status();
+  return Fail(MakeError("ERR_TLS_OUT_OF_MEMORY", "cannot queue ciphertext"));
+}
 
-size_t TlsSessionCore::TakeCiphertext(uint8_t* out, size_t cap) { return output_.Read(out, cap); }
+size_t TlsSessionCore::PendingCiphertext() const { return ciphertext_.OutputSize(); }
+
+size_t TlsSessionCore::PeekCiphertext(ByteSpan* spans, size_t max_spans) const {
+  return ciphertext_.PeekOutput(spans, max_spans);
+}
+
+void TlsSessionCore::ConsumeCiphertext(size_t len) { ciphertext_.ConsumeOutput(len); }
+
+size_t TlsSessionCore::TakeCiphertext(uint8_t* out, size_t cap) {
+  return ciphertext_.TakeOutput(out, cap);
+}
 
 size_t TlsSessionCore::QueuedCleartext() const { return cleartext_.Size(); }
 

@@ -94,6 +94,7 @@ class TlsSessionCore {
   // Queues `in_len` bytes of ciphertext (may be 0: a client's first call sends the ClientHello;
   // after kNeedContext it resumes), drives the handshake, flushes clear text that waited for it,
   // then decrypts into `out` (up to `out_cap` bytes; `*out_len` = bytes written).
+  // `in` is read in place and what the SSL leaves unread is copied before Feed() returns.
   uint32_t Feed(const uint8_t* in, size_t in_len, uint8_t* out, size_t out_cap, size_t* out_len);
   // Decrypts more already-fed ciphertext into `out` (after kMorePlaintext).
   uint32_t Read(uint8_t* out, size_t out_cap, size_t* out_len);
@@ -123,6 +124,15 @@ class TlsSessionCore {
   // Current status bits, without doing anything.
   uint32_t Status() const;
   bool IsClosed() const { return ssl_ == nullptr; }
+
+  // Lets the records of the following calls go into `scratch` (`cap` bytes) instead of pool
+  // blocks while nothing older waits, until SpillDirectOutput() (see MemBioBuffers). The owner
+  // sends from the views PeekCiphertext() gives, and spills before `scratch` is reused or an
+  // asynchronous write needs the bytes to stay put.
+  void UseDirectOutput(uint8_t* scratch, size_t cap);
+  bool DirectOutputInUse() const { return ciphertext_.DirectOutputInUse(); }
+  // Moves the unsent direct bytes into the queue. Returns the status (kError when out of memory).
+  uint32_t SpillDirectOutput();
 
   // Ciphertext waiting to be sent.
   size_t PendingCiphertext() const;
@@ -158,6 +168,7 @@ class TlsSessionCore {
   uint32_t EncryptAll(const uint8_t* data, size_t len);
   uint32_t EncryptSome(const uint8_t* data, size_t len, size_t* written);
   uint32_t DecryptInto(uint8_t* out, size_t out_cap, size_t* out_len);
+  uint32_t DriveFed(uint8_t* out, size_t out_cap, size_t* out_len);
   uint32_t Refuse(const char* code, const char* reason);
   uint32_t Fail(TlsError error);
   uint32_t FailFromSsl(int ssl_error, const char* fallback_code, const char* fallback_reason);
@@ -170,10 +181,8 @@ class TlsSessionCore {
   std::shared_ptr<SecureContext> context_;
   std::shared_ptr<AddonData> addon_;
   SSL* ssl_ = nullptr;
-  BlockQueue input_;       // ciphertext from the peer, read by the BIO
-  BlockQueue output_;      // ciphertext for the peer, written by the BIO
-  BlockQueue cleartext_;   // clear text waiting for the handshake
-  MemBioQueues bio_queues_{&input_, &output_};
+  MemBioBuffers ciphertext_;  // from the peer (read by the BIO) and for the peer (written by it)
+  BlockQueue cleartext_;      // clear text waiting for the handshake
   SessionRole role_;
   bool pause_on_sni_;
   std::string server_name_;
