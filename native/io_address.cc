@@ -1,6 +1,8 @@
 // Address conversion; see io_address.h.
 #include "io_address.h"
 
+#include <sys/socket.h>
+
 namespace siptls {
 
 int ParseAddress(const std::string& ip, uint32_t port, sockaddr_storage* storage) {
@@ -11,11 +13,11 @@ int ParseAddress(const std::string& ip, uint32_t port, sockaddr_storage* storage
   return uv_ip4_addr(ip.c_str(), static_cast<int>(port), reinterpret_cast<sockaddr_in*>(storage));
 }
 
-void SocketAddress(const uv_tcp_t* tcp, bool local, std::string* ip, uint32_t* port) {
+void SocketAddress(int fd, bool local, std::string* ip, uint32_t* port) {
   sockaddr_storage storage{};
-  int len = sizeof(storage);
-  int result = local ? uv_tcp_getsockname(tcp, reinterpret_cast<sockaddr*>(&storage), &len)
-                     : uv_tcp_getpeername(tcp, reinterpret_cast<sockaddr*>(&storage), &len);
+  socklen_t len = sizeof(storage);
+  int result = local ? getsockname(fd, reinterpret_cast<sockaddr*>(&storage), &len)
+                     : getpeername(fd, reinterpret_cast<sockaddr*>(&storage), &len);
   ip->clear();
   *port = 0;
   if (result != 0) return;
@@ -30,6 +32,10 @@ void SocketAddress(const uv_tcp_t* tcp, bool local, std::string* ip, uint32_t* p
     *port = ntohs(in4->sin_port);
   }
   *ip = text;
+}
+
+socklen_t AddressLength(const sockaddr_storage& storage) {
+  return storage.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
 }
 
 }  // namespace siptls

@@ -13,8 +13,11 @@ namespace siptls {
 // Fills `*storage` from an IPv4 or IPv6 literal. Returns 0 or a libuv error (UV_EINVAL).
 int ParseAddress(const std::string& ip, uint32_t port, sockaddr_storage* storage);
 
-// The local (`local` = true) or remote address of `tcp`; "" and 0 when unknown.
-void SocketAddress(const uv_tcp_t* tcp, bool local, std::string* ip, uint32_t* port);
+// The local (`local` = true) or remote address of socket `fd`; "" and 0 when unknown.
+void SocketAddress(int fd, bool local, std::string* ip, uint32_t* port);
+
+// The length of `storage`'s address for bind(2) and connect(2).
+socklen_t AddressLength(const sockaddr_storage& storage);
 
 }  // namespace siptls
 

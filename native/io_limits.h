@@ -36,7 +36,9 @@ struct IoCounters {
   uint64_t failed_low_mem2 = 0;
   uint64_t ct_wq_bytes = 0;              // clear text queued while handshakes are pending
   uint64_t pings_answered = 0;
-  uint64_t socket_writes = 0;            // write syscalls started (uv_try_write and uv_write)
+  uint64_t socket_reads = 0;             // socket receives (one per readable connection per batch)
+  uint64_t socket_writes = 0;            // socket sends (one per connection per write batch)
+  uint64_t socket_batches = 0;           // batches run (one io_uring_enter each with io_uring)
   uint64_t framing_errors = 0;
   uint64_t handshakes_done = 0;          // inbound and outbound (tls.info handshakes_done)
   uint64_t handshake_failures = 0;

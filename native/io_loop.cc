@@ -1,6 +1,13 @@
 // The transport's loop state; see io_loop.h.
 #include "io_loop.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
 #include <limits>
 
 #include "tls_connection.h"
@@ -9,8 +16,23 @@
 namespace siptls {
 
 namespace {
+
 constexpr uint64_t kSweepIntervalMs = 1000;
+// Ready sockets taken per epoll_wait; more are taken in further rounds of the same turn.
+constexpr int kMaxEvents = 256;
+constexpr int kMaxEpollRounds = 8;
+// Read rounds per turn for connections whose read filled its slot.
+constexpr int kMaxReadRounds = 4;
+// The epoll data of a listener has this bit; a connection's is its id.
+constexpr uint64_t kListenerKey = uint64_t{1} << 32;
+
+// SIP_TLS_IO_URING=0 keeps the batches on plain system calls (see socket_batch.h).
+bool IoUringWanted() {
+  const char* value = std::getenv("SIP_TLS_IO_URING");
+  return value == nullptr || std::strcmp(value, "0") != 0;
 }
+
+}  // namespace
 
 IoLoop::IoLoop(Napi::Env env, uv_loop_t* loop, std::shared_ptr<AddonData> addon,
                Napi::Function on_events, IoLoop** owner)
@@ -19,14 +41,20 @@ IoLoop::IoLoop(Napi::Env env, uv_loop_t* loop, std::shared_ptr<AddonData> addon,
       owner_(owner),
       addon_(std::move(addon)),
       on_events_(Napi::Persistent(on_events)),
-      read_buffer_(new char[kReadBufferSize]),
+      epoll_fd_(epoll_create1(EPOLL_CLOEXEC)),
+      reserve_fd_(open("/dev/null", O_RDONLY | O_CLOEXEC)),
+      socket_batch_(IoUringWanted()),
+      read_slots_(new uint8_t[SocketBatch::kMaxOps * kReadSlotSize]),
       plain_buffer_(new uint8_t[kPlainBufferSize]),
-      write_scratch_(new uint8_t[kWriteScratchSize]) {
+      write_arena_(new uint8_t[kWriteArenaSize]) {
+  uv_poll_init(loop_, &epoll_watch_, epoll_fd_);
   uv_check_init(loop_, &check_);
   uv_idle_init(loop_, &idle_);
   uv_timer_init(loop_, &sweep_);
-  check_.data = idle_.data = sweep_.data = this;
-  open_handles_ = 3;
+  epoll_watch_.data = check_.data = idle_.data = sweep_.data = this;
+  open_handles_ = 4;
+  uv_poll_start(&epoll_watch_, UV_READABLE, OnEpollReady);
+  UpdateLoopRef();
   // Neither handle keeps the process alive: listeners and connections do.
   uv_check_start(&check_, OnCheck);
   uv_unref(reinterpret_cast<uv_handle_t*>(&check_));
@@ -36,6 +64,8 @@ IoLoop::IoLoop(Napi::Env env, uv_loop_t* loop, std::shared_ptr<AddonData> addon,
 }
 
 IoLoop::~IoLoop() {
+  if (epoll_fd_ >= 0) close(epoll_fd_);
+  if (reserve_fd_ >= 0) close(reserve_fd_);
   // Every handle is closed: the environment may finish tearing down.
   if (cleanup_hook_ != nullptr) napi_remove_async_cleanup_hook(cleanup_hook_);
 }
@@ -55,7 +85,9 @@ void IoLoop::Shutdown() {
   std::vector<TlsConnection*> connections;
   for (auto& entry : connections_) connections.push_back(entry.second);
   for (TlsConnection* connection : connections) connection->Close("transport shut down", "", false);
+  FreeRetired();
   on_events_.Reset();
+  uv_close(reinterpret_cast<uv_handle_t*>(&epoll_watch_), OnOwnHandleClosed);
   uv_close(reinterpret_cast<uv_handle_t*>(&check_), OnOwnHandleClosed);
   uv_close(reinterpret_cast<uv_handle_t*>(&idle_), OnOwnHandleClosed);
   uv_close(reinterpret_cast<uv_handle_t*>(&sweep_), OnOwnHandleClosed);
@@ -69,13 +101,24 @@ void IoLoop::HandleClosed() {
   if (--open_handles_ == 0 && shut_down_) delete this;
 }
 
+void IoLoop::UpdateLoopRef() {
+  auto* handle = reinterpret_cast<uv_handle_t*>(&epoll_watch_);
+  if (listeners_.empty() && connections_.empty()) {
+    uv_unref(handle);
+  } else {
+    uv_ref(handle);
+  }
+}
+
 void IoLoop::AddConnection(TlsConnection* connection) {
   connections_[connection->Id()] = connection;
   counters_.opened++;
+  UpdateLoopRef();
 }
 
 void IoLoop::RemoveConnection(uint32_t id) {
   if (connections_.erase(id) > 0) counters_.opened--;
+  UpdateLoopRef();
 }
 
 TlsConnection* IoLoop::FindConnection(uint32_t id) const {
@@ -83,13 +126,61 @@ TlsConnection* IoLoop::FindConnection(uint32_t id) const {
   return it == connections_.end() ? nullptr : it->second;
 }
 
-void IoLoop::AddListener(TlsListener* listener) { listeners_[listener->Id()] = listener; }
+void IoLoop::Retire(TlsConnection* connection) { retired_.push_back(connection); }
 
-void IoLoop::RemoveListener(uint32_t id) { listeners_.erase(id); }
+void IoLoop::FreeRetired() {
+  for (TlsConnection* connection : retired_) delete connection;
+  retired_.clear();
+}
+
+void IoLoop::AddListener(TlsListener* listener) {
+  listeners_[listener->Id()] = listener;
+  UpdateLoopRef();
+}
+
+void IoLoop::RemoveListener(uint32_t id) {
+  listeners_.erase(id);
+  UpdateLoopRef();
+}
 
 TlsListener* IoLoop::FindListener(uint32_t id) const {
   auto it = listeners_.find(id);
   return it == listeners_.end() ? nullptr : it->second;
+}
+
+bool IoLoop::WatchListener(int fd, uint32_t id) {
+  epoll_event event{};
+  event.events = EPOLLIN;
+  event.data.u64 = kListenerKey | id;
+  return epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) == 0;
+}
+
+bool IoLoop::WatchConnection(int fd, uint32_t id, uint32_t events) {
+  epoll_event event{};
+  event.events = events;
+  event.data.u64 = id;
+  return epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) == 0;
+}
+
+bool IoLoop::RewatchConnection(int fd, uint32_t id, uint32_t events) {
+  epoll_event event{};
+  event.events = events;
+  event.data.u64 = id;
+  return epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &event) == 0;
+}
+
+int IoLoop::AcceptWithReserve(int listen_fd) {
+  if (reserve_fd_ < 0) return -1;
+  close(reserve_fd_);
+  int fd = accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
+  reserve_fd_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  return fd;
+}
+
+void IoLoop::MarkReadable(TlsConnection* connection) {
+  if (connection->read_ready) return;
+  connection->read_ready = true;
+  readable_.push_back(connection->Id());
 }
 
 void IoLoop::MarkDirty(TlsConnection* connection) {
@@ -99,14 +190,115 @@ void IoLoop::MarkDirty(TlsConnection* connection) {
   WakeUp();
 }
 
-uint8_t* IoLoop::ClaimWriteScratch(const TlsConnection* connection) {
-  if (scratch_user_ != nullptr) return nullptr;
-  scratch_user_ = connection;
-  return write_scratch_.get();
+void IoLoop::MarkPendingWrite(TlsConnection* connection) {
+  if (connection->write_pending) return;
+  connection->write_pending = true;
+  pending_writes_.push_back(connection->Id());
+  WakeUp();
 }
 
-void IoLoop::ReleaseWriteScratch(const TlsConnection* connection) {
-  if (scratch_user_ == connection) scratch_user_ = nullptr;
+uint8_t* IoLoop::ClaimWriteRegion(const TlsConnection* connection, size_t* capacity) {
+  if (region_user_ != nullptr) return nullptr;
+  if (kWriteArenaSize - arena_used_ < kMinWriteRegion) SubmitWrites();
+  region_user_ = connection;
+  *capacity = kWriteArenaSize - arena_used_;
+  return write_arena_.get() + arena_used_;
+}
+
+void IoLoop::CommitWriteRegion(const TlsConnection* connection, size_t used) {
+  if (region_user_ != connection) return;
+  arena_used_ += used;
+  region_user_ = nullptr;
+}
+
+void IoLoop::OnEpollReady(uv_poll_t* handle, int, int) {
+  auto* self = static_cast<IoLoop*>(handle->data);
+  if (self->shut_down_) return;
+  self->DispatchReady();
+  self->ReadReady();
+  self->SubmitWrites();
+}
+
+void IoLoop::DispatchReady() {
+  epoll_event events[kMaxEvents];
+  for (int round = 0; round < kMaxEpollRounds; round++) {
+    int ready = epoll_wait(epoll_fd_, events, kMaxEvents, 0);
+    for (int i = 0; i < ready && !shut_down_; i++) {
+      uint64_t key = events[i].data.u64;
+      if (key & kListenerKey) {
+        TlsListener* listener = FindListener(static_cast<uint32_t>(key));
+        if (listener != nullptr) listener->AcceptPending();
+      } else {
+        TlsConnection* connection = FindConnection(static_cast<uint32_t>(key));
+        if (connection != nullptr) connection->OnSocketEvents(events[i].events);
+      }
+    }
+    if (ready < kMaxEvents) return;
+  }
+}
+
+void IoLoop::ReadReady() {
+  for (int round = 0; round < kMaxReadRounds && !readable_.empty() && !shut_down_; round++) {
+    reading_.swap(readable_);
+    size_t next = 0;
+    while (next < reading_.size()) {
+      socket_batch_.Clear();
+      batch_ids_.clear();
+      for (; next < reading_.size() && !socket_batch_.Full(); next++) {
+        TlsConnection* connection = FindConnection(reading_[next]);
+        if (connection == nullptr || !connection->read_ready) continue;
+        connection->read_ready = false;
+        if (!connection->Reading()) continue;
+        uint8_t* slot = read_slots_.get() + socket_batch_.Size() * kReadSlotSize;
+        socket_batch_.AddRecv(connection->Fd(), slot, kReadSlotSize);
+        batch_ids_.push_back(connection->Id());
+      }
+      counters_.socket_reads += batch_ids_.size();
+      counters_.socket_batches++;
+      socket_batch_.Run();
+      // A connection's Drive touches only itself: every other connection of the batch is still
+      // open when its result is handled.
+      for (size_t op = 0; op < batch_ids_.size(); op++) {
+        TlsConnection* connection = FindConnection(batch_ids_[op]);
+        if (connection == nullptr) continue;
+        ssize_t result = socket_batch_.Result(op);
+        connection->OnReadResult(result, read_slots_.get() + op * kReadSlotSize);
+        // A full slot: the socket may hold more; read it again in the next round.
+        if (result == static_cast<ssize_t>(kReadSlotSize) && connection->Reading()) {
+          MarkReadable(connection);
+        }
+      }
+    }
+    reading_.clear();
+  }
+}
+
+void IoLoop::SubmitWrites() {
+  ByteSpan spans[SocketBatch::kMaxSpans];
+  size_t next = 0;
+  while (next < pending_writes_.size()) {
+    socket_batch_.Clear();
+    batch_ids_.clear();
+    for (; next < pending_writes_.size() && !socket_batch_.Full(); next++) {
+      TlsConnection* connection = FindConnection(pending_writes_[next]);
+      if (connection == nullptr || !connection->write_pending) continue;
+      connection->write_pending = false;
+      size_t count = connection->PeekCiphertext(spans, SocketBatch::kMaxSpans);
+      if (count == 0) continue;
+      socket_batch_.AddSend(connection->Fd(), spans, count);
+      batch_ids_.push_back(connection->Id());
+    }
+    counters_.socket_writes += batch_ids_.size();
+    counters_.socket_batches++;
+    socket_batch_.Run();
+    for (size_t op = 0; op < batch_ids_.size(); op++) {
+      TlsConnection* connection = FindConnection(batch_ids_[op]);
+      if (connection != nullptr) connection->OnSendResult(socket_batch_.Result(op));
+    }
+  }
+  pending_writes_.clear();
+  // Every record in the arena was sent or moved to its connection's queue.
+  arena_used_ = 0;
 }
 
 void IoLoop::WakeUp() {
@@ -125,7 +317,11 @@ void IoLoop::OnCheck(uv_check_t* handle) {
     self->idle_active_ = false;
   }
   self->Deliver();
-  if (!self->shut_down_) self->FlushDirty();
+  if (!self->shut_down_) {
+    self->FlushDirty();
+    self->SubmitWrites();
+  }
+  self->FreeRetired();
 }
 
 void IoLoop::Deliver() {
@@ -145,6 +341,7 @@ void IoLoop::Deliver() {
       napi_fatal_exception(env_, error.Value());
     }
     FlushDirty();
+    SubmitWrites();
   }
   if (!batch_.Empty()) WakeUp();
 }

@@ -47,6 +47,17 @@ void MemBioBuffers::UseDirectOutput(uint8_t* scratch, size_t cap) {
   direct_start_ = direct_end_ = 0;
 }
 
+size_t MemBioBuffers::FreezeDirectOutput() {
+  if (direct_ == nullptr) return 0;
+  if (direct_end_ == direct_start_) {
+    direct_ = nullptr;
+    direct_cap_ = direct_start_ = direct_end_ = 0;
+    return 0;
+  }
+  direct_cap_ = direct_end_;
+  return direct_end_;
+}
+
 bool MemBioBuffers::SpillDirectOutput() {
   if (direct_ == nullptr) return true;
   if (!output_.Prepend(direct_ + direct_start_, direct_end_ - direct_start_)) return false;

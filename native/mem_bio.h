@@ -44,6 +44,9 @@ class MemBioBuffers {
   // Output. UseDirectOutput lends `scratch` (`cap` bytes) until SpillDirectOutput(), which copies
   // the unsent direct bytes to the front of the queue (false when out of memory; they are kept).
   void UseDirectOutput(uint8_t* scratch, size_t cap);
+  // Stops writing into the scratch: what it holds stays there to be sent, later output goes to
+  // the queue. Returns the scratch bytes in use (0: the scratch is let go at once).
+  size_t FreezeDirectOutput();
   bool SpillDirectOutput();
   bool DirectOutputInUse() const { return direct_ != nullptr; }
   size_t OutputSize() const { return direct_end_ - direct_start_ + output_.Size(); }

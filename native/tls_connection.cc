@@ -1,5 +1,12 @@
-// One TLS connection on the libuv loop; see tls_connection.h.
+// One TLS connection; see tls_connection.h.
 #include "tls_connection.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -25,38 +32,35 @@ size_t SpansTotal(const ByteSpan* spans, size_t count) {
   return total;
 }
 
-size_t ToUvBufs(const ByteSpan* spans, size_t count, uv_buf_t* bufs) {
-  for (size_t i = 0; i < count; i++) {
-    bufs[i] = uv_buf_init(const_cast<char*>(reinterpret_cast<const char*>(spans[i].data)),
-                          static_cast<unsigned int>(spans[i].len));
-  }
-  return count;
-}
-
 }  // namespace
 
-// Holds the loop's write scratch for the session's direct output during one step. Steps nest
+// One step of a connection that may make records: while it runs, the session writes them into a
+// region of the loop's write arena (MemBioBuffers direct output); at its end the region is
+// frozen and the connection joins the loop's write batch, which sends from the arena. Steps nest
 // (a handshake's end flushes what waited for it); only the outermost one, the one that got the
-// scratch, ends the direct output.
-class TlsConnection::DirectOutputStep {
+// region, finishes it.
+class TlsConnection::OutputStep {
  public:
-  explicit DirectOutputStep(TlsConnection* connection) : connection_(connection) {
+  explicit OutputStep(TlsConnection* connection) : connection_(connection) {
     TlsSessionCore* session = connection->session_.get();
     if (session == nullptr || session->IsClosed()) return;
-    scratch_ = connection->loop_->ClaimWriteScratch(connection);
-    if (scratch_ != nullptr) session->UseDirectOutput(scratch_, IoLoop::kWriteScratchSize);
+    region_ = connection->loop_->ClaimWriteRegion(connection, &capacity_);
+    if (region_ != nullptr) session->UseDirectOutput(region_, capacity_);
   }
-  ~DirectOutputStep() {
-    if (scratch_ == nullptr) return;
-    connection_->EndDirectOutput();
-    connection_->loop_->ReleaseWriteScratch(connection_);
+  ~OutputStep() {
+    if (region_ == nullptr) {
+      connection_->QueueSend();  // what the outer step (or the queue) holds
+      return;
+    }
+    connection_->loop_->CommitWriteRegion(connection_, connection_->FinishOutputStep());
   }
-  DirectOutputStep(const DirectOutputStep&) = delete;
-  DirectOutputStep& operator=(const DirectOutputStep&) = delete;
+  OutputStep(const OutputStep&) = delete;
+  OutputStep& operator=(const OutputStep&) = delete;
 
  private:
   TlsConnection* connection_;
-  uint8_t* scratch_ = nullptr;
+  uint8_t* region_ = nullptr;
+  size_t capacity_ = 0;
 };
 
 char* PoolPartialStore::Reserve(size_t capacity, size_t keep) {
@@ -93,8 +97,9 @@ void PoolPartialStore::Release() {
   heap_size_ = 0;
 }
 
-TlsConnection::TlsConnection(IoLoop* loop, uint32_t generation, bool outbound)
+TlsConnection::TlsConnection(IoLoop* loop, int fd, uint32_t generation, bool outbound)
     : loop_(loop),
+      fd_(fd),
       id_(loop->NextId()),
       generation_(generation),
       partial_(loop),
@@ -103,13 +108,11 @@ TlsConnection::TlsConnection(IoLoop* loop, uint32_t generation, bool outbound)
       created_ms_(loop->FreshNowMs()),
       last_activity_ms_(created_ms_),
       state_(outbound ? ConnState::kConnecting : ConnState::kHandshake),
-      outbound_(outbound) {
-  uv_tcp_init(loop->Loop(), &tcp_);
-  tcp_.data = this;
-  loop->HandleOpened();
-}
+      outbound_(outbound) {}
 
-TlsConnection::~TlsConnection() = default;
+TlsConnection::~TlsConnection() {
+  if (fd_ >= 0) close(fd_);
+}
 
 bool TlsConnection::StartSession(std::shared_ptr<SecureContext> context, bool server,
                                  const std::string& server_name, bool pause_on_sni,
@@ -123,28 +126,26 @@ bool TlsConnection::StartSession(std::shared_ptr<SecureContext> context, bool se
   return session_ != nullptr;
 }
 
-TlsConnection* TlsConnection::Accept(IoLoop* loop, uv_stream_t* server, uint32_t listener_id,
+TlsConnection* TlsConnection::Accept(IoLoop* loop, int fd, uint32_t listener_id,
                                      std::shared_ptr<SecureContext> context, uint32_t generation,
                                      bool pause_on_sni, bool await_profile, TlsError* error) {
-  auto* connection = new TlsConnection(loop, generation, false);
-  int result = uv_accept(server, reinterpret_cast<uv_stream_t*>(&connection->tcp_));
-  if (result != 0) {
-    *error = MakeError("ERR_TLS_ACCEPT", uv_strerror(result));
-    connection->Discard();
+  auto* connection = new TlsConnection(loop, fd, generation, false);
+  // Not watched for reading while JS picks the profile; EPOLLERR and EPOLLHUP still come.
+  if (!connection->StartSession(std::move(context), true, std::string(), pause_on_sni, error) ||
+      !loop->WatchConnection(fd, connection->id_, await_profile ? 0 : kReadInterest)) {
+    if (error->code.empty()) *error = MakeError(uv_err_name(-errno), "cannot watch the socket");
+    delete connection;
     return nullptr;
   }
-  if (!connection->StartSession(std::move(context), true, std::string(), pause_on_sni, error)) {
-    connection->Discard();
-    return nullptr;
-  }
-  uv_tcp_nodelay(&connection->tcp_, 1);
+  connection->interest_ = await_profile ? 0 : kReadInterest;
   loop->AddConnection(connection);
   loop->Counters().accepted++;
   connection->QueueOpenEvent(listener_id, await_profile);
   if (await_profile) {
     connection->state_ = ConnState::kProfileWait;
   } else {
-    uv_read_start(reinterpret_cast<uv_stream_t*>(&connection->tcp_), OnAlloc, OnRead);
+    // The ClientHello is usually there already: read it in this turn's batch, not the next.
+    loop->MarkReadable(connection);
   }
   return connection;
 }
@@ -153,29 +154,28 @@ TlsConnection* TlsConnection::Connect(IoLoop* loop, const sockaddr* addr,
                                       std::shared_ptr<SecureContext> context, uint32_t generation,
                                       const std::string& server_name,
                                       const std::string& identity, bool hold, TlsError* error) {
-  auto* connection = new TlsConnection(loop, generation, true);
+  int fd = socket(addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    *error = MakeError(uv_err_name(-errno), std::string("socket: ") + uv_strerror(-errno));
+    return nullptr;
+  }
+  auto* connection = new TlsConnection(loop, fd, generation, true);
   connection->hold_ = hold;
   if (!connection->StartSession(std::move(context), false, server_name, false, error, identity)) {
-    connection->Discard();
+    delete connection;
     return nullptr;
   }
-  auto* req = new uv_connect_t;
-  req->data = connection;
-  int result = uv_tcp_connect(req, &connection->tcp_, addr, OnConnect);
-  if (result != 0) {
-    delete req;
-    *error = MakeError(uv_err_name(result), std::string("connect: ") + uv_strerror(result));
-    connection->Discard();
+  socklen_t length = addr->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+  // Non-blocking: the socket reports EPOLLOUT (or EPOLLERR) when the connect is done.
+  if ((connect(fd, addr, length) != 0 && errno != EINPROGRESS) ||
+      !loop->WatchConnection(fd, connection->id_, kWriteInterest)) {
+    *error = MakeError(uv_err_name(-errno), std::string("connect: ") + uv_strerror(-errno));
+    delete connection;
     return nullptr;
   }
+  connection->interest_ = kWriteInterest;
   loop->AddConnection(connection);
   return connection;
-}
-
-void TlsConnection::Discard() {
-  state_ = ConnState::kClosing;
-  if (session_) session_->Close();
-  uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), OnClosed);
 }
 
 void TlsConnection::QueueOpenEvent(uint32_t listener_id, bool await_profile) {
@@ -184,54 +184,77 @@ void TlsConnection::QueueOpenEvent(uint32_t listener_id, bool await_profile) {
   event.await_profile = await_profile;
   event.listener = listener_id;
   event.generation = generation_;
-  SocketAddress(&tcp_, true, &event.local_ip, &event.local_port);
-  SocketAddress(&tcp_, false, &event.remote_ip, &event.remote_port);
+  SocketAddress(fd_, true, &event.local_ip, &event.local_port);
+  SocketAddress(fd_, false, &event.remote_ip, &event.remote_port);
   loop_->WakeUp();
 }
 
-void TlsConnection::OnConnect(uv_connect_t* req, int status) {
-  auto* connection = static_cast<TlsConnection*>(req->data);
-  delete req;
-  if (status == UV_ECANCELED || connection->state_ == ConnState::kClosing) return;
-  if (status < 0) {
-    connection->Close(std::string("connect failed: ") + uv_strerror(status), uv_err_name(status), true);
-    return;
+void TlsConnection::SetInterest(uint32_t interest) {
+  static_assert(kReadInterest == EPOLLIN && kWriteInterest == EPOLLOUT, "the interest bits are epoll's");
+  if (interest == interest_ || state_ == ConnState::kClosing) return;
+  interest_ = interest;
+  if (!loop_->RewatchConnection(fd_, id_, interest)) {
+    Close(std::string("epoll_ctl: ") + uv_strerror(-errno), uv_err_name(-errno), false);
   }
-  connection->state_ = ConnState::kHandshake;
-  connection->loop_->Counters().connected++;
-  uv_tcp_nodelay(&connection->tcp_, 1);
-  connection->QueueOpenEvent(0, false);
-  uv_read_start(reinterpret_cast<uv_stream_t*>(&connection->tcp_), OnAlloc, OnRead);
-  // A client's first Feed() with no input produces the ClientHello.
-  connection->Drive(nullptr, 0);
 }
 
-void TlsConnection::OnAlloc(uv_handle_t* handle, size_t, uv_buf_t* buf) {
-  auto* connection = static_cast<TlsConnection*>(handle->data);
-  *buf = uv_buf_init(connection->loop_->ReadBuffer(), IoLoop::kReadBufferSize);
-}
-
-void TlsConnection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
-  auto* connection = static_cast<TlsConnection*>(stream->data);
-  if (nread == 0 || connection->state_ == ConnState::kClosing) return;
-  if (nread < 0) {
-    if (nread == UV_EOF) {
-      connection->Close("peer closed the TCP connection", "ERR_TLS_PEER_EOF", true);
-    } else {
-      connection->Close(uv_strerror(static_cast<int>(nread)), uv_err_name(static_cast<int>(nread)), true);
+void TlsConnection::OnSocketEvents(uint32_t events) {
+  if (state_ == ConnState::kClosing) return;
+  if (state_ == ConnState::kConnecting) {
+    int socket_error = 0;
+    socklen_t length = sizeof(socket_error);
+    if (getsockopt(fd_, SOL_SOCKET, SO_ERROR, &socket_error, &length) != 0) socket_error = errno;
+    if (socket_error != 0) {
+      Close(std::string("connect failed: ") + uv_strerror(-socket_error), uv_err_name(-socket_error), true);
+    } else if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) {
+      OnConnected();
     }
     return;
   }
-  connection->last_activity_ms_ = connection->loop_->NowMs();
-  if (connection->state_ == ConnState::kEstablished && connection->loop_->BelowThreshold2()) {
-    connection->Close("not enough memory (low_mem_threshold2)", "ERR_TLS_LOW_MEMORY", false);
+  if ((events & EPOLLOUT) && write_blocked_) OnWritable();
+  if (state_ == ConnState::kClosing) return;
+  if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
+    if (Reading()) {
+      // The read (which also learns of an error or EOF) comes in the loop's batch.
+      loop_->MarkReadable(this);
+    } else if (events & (EPOLLERR | EPOLLHUP)) {
+      // Paused for a profile decision and the peer is gone: nothing will ever be read.
+      Close("peer closed the TCP connection", "ERR_TLS_PEER_EOF", true);
+    }
+  }
+}
+
+void TlsConnection::OnConnected() {
+  state_ = ConnState::kHandshake;
+  loop_->Counters().connected++;
+  int one = 1;
+  setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  QueueOpenEvent(0, false);
+  SetInterest(kReadInterest);
+  // A client's first Feed() with no input produces the ClientHello.
+  Drive(nullptr, 0);
+}
+
+void TlsConnection::OnReadResult(ssize_t result, const uint8_t* data) {
+  if (state_ == ConnState::kClosing || result == -EAGAIN) return;
+  if (result <= 0) {
+    if (result == 0) {
+      Close("peer closed the TCP connection", "ERR_TLS_PEER_EOF", true);
+    } else {
+      Close(uv_strerror(static_cast<int>(result)), uv_err_name(static_cast<int>(result)), true);
+    }
     return;
   }
-  connection->Drive(reinterpret_cast<const uint8_t*>(buf->base), static_cast<size_t>(nread));
+  last_activity_ms_ = loop_->NowMs();
+  if (state_ == ConnState::kEstablished && loop_->BelowThreshold2()) {
+    Close("not enough memory (low_mem_threshold2)", "ERR_TLS_LOW_MEMORY", false);
+    return;
+  }
+  Drive(data, static_cast<size_t>(result));
 }
 
 void TlsConnection::Drive(const uint8_t* in, size_t len) {
-  DirectOutputStep step(this);
+  OutputStep step(this);
   uint8_t* plain = loop_->PlainBuffer();
   size_t plain_len = 0;
   uint32_t status = session_->Feed(in, len, plain, IoLoop::kPlainBufferSize, &plain_len);
@@ -250,7 +273,6 @@ void TlsConnection::HandleStatus(uint32_t st, size_t plain_len) {
   if ((st & status::kHasPlaintext) && plain_len > 0 && state_ != ConnState::kClosing) {
     if (!framer_.Feed(reinterpret_cast<const char*>(loop_->PlainBuffer()), plain_len, this)) {
       loop_->Counters().framing_errors++;
-      WriteCiphertext();
       Close(std::string("SIP framing: ") + FrameErrorText(framer_.error()), "ERR_TLS_SIP_FRAMING",
             true);
       return;
@@ -260,11 +282,10 @@ void TlsConnection::HandleStatus(uint32_t st, size_t plain_len) {
   if ((st & status::kNeedContext) && state_ == ConnState::kHandshake && !sni_asked_) {
     sni_asked_ = true;
     state_ = ConnState::kSniWait;
-    uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
+    SetInterest(interest_ & ~kReadInterest);
     loop_->Batch().Add(EventKind::kSni, id_).text = session_->ServerName();
     loop_->WakeUp();
   }
-  if (state_ != ConnState::kClosing) WriteCiphertext();
   if (st & status::kError) {
     if (state_ != ConnState::kEstablished) loop_->Counters().handshake_failures++;
     TlsError error = session_->TakeError();
@@ -347,7 +368,7 @@ bool TlsConnection::Enqueue(const uint8_t* data, size_t len) {
 void TlsConnection::Flush() {
   dirty = false;
   if (state_ != ConnState::kEstablished || hold_) return;
-  DirectOutputStep step(this);
+  OutputStep step(this);
   ByteSpan spans[kMaxSpans];
   // What waited for the handshake goes first, then this turn's messages; WriteV packs the parts
   // into as few records as possible (up to 16 KiB each).
@@ -369,76 +390,81 @@ void TlsConnection::Flush() {
     }
   }
   UpdateCtAccounting();
-  WriteCiphertext();
 }
 
-void TlsConnection::WriteCiphertext() {
-  if (write_req_ != nullptr || session_->IsClosed()) return;
-  ByteSpan spans[kMaxSpans];
-  uv_buf_t bufs[kMaxSpans];
-  size_t count = session_->PeekCiphertext(spans, kMaxSpans);
-  if (count == 0) {
-    write_blocked_since_ms_ = 0;
+size_t TlsConnection::FinishOutputStep() {
+  // Close() has sent what it could and dropped the rest.
+  if (state_ == ConnState::kClosing || session_->IsClosed()) return 0;
+  size_t used = session_->FreezeDirectOutput();
+  QueueSend();
+  return used;
+}
+
+void TlsConnection::QueueSend() {
+  if (state_ == ConnState::kClosing || session_->IsClosed()) return;
+  if (!write_blocked_ && !write_pending && session_->PendingCiphertext() > 0) {
+    loop_->MarkPendingWrite(this);
+  }
+}
+
+size_t TlsConnection::PeekCiphertext(ByteSpan* spans, size_t max_spans) const {
+  return session_->PeekCiphertext(spans, max_spans);
+}
+
+void TlsConnection::OnSendResult(ssize_t result) {
+  if (state_ == ConnState::kClosing) return;
+  if (result < 0 && result != -EAGAIN) {
+    Close(uv_strerror(static_cast<int>(result)), uv_err_name(static_cast<int>(result)), true);
     return;
   }
-  auto* stream = reinterpret_cast<uv_stream_t*>(&tcp_);
-  // Most writes are taken whole by the kernel: one writev, no request, nothing kept.
-  loop_->Counters().socket_writes++;
-  int written = uv_try_write(stream, bufs, static_cast<unsigned int>(ToUvBufs(spans, count, bufs)));
-  if (written == UV_EAGAIN) written = 0;
-  if (written < 0) {
-    Close(uv_strerror(written), uv_err_name(written), true);
-    return;
-  }
-  session_->ConsumeCiphertext(static_cast<size_t>(written));
-  if (session_->PendingCiphertext() == 0) {
-    write_blocked_since_ms_ = 0;
-    return;
-  }
-  // The rest waits in the session's queue (pool blocks do not move) until libuv wrote it; the
-  // scratch of the direct output is the next step's.
+  if (result > 0) session_->ConsumeCiphertext(static_cast<size_t>(result));
+  // What the kernel did not take leaves the arena (the next batch reuses it) for pool blocks,
+  // and waits for EPOLLOUT.
   if (session_->SpillDirectOutput() & status::kError) {
     TlsError error = session_->TakeError();
     Close(error.Message(), error.code.c_str(), false);
     return;
   }
-  count = session_->PeekCiphertext(spans, kMaxSpans);
-  write_req_ = new uv_write_t;
-  write_req_->data = this;
-  loop_->Counters().socket_writes++;
-  write_in_flight_ = SpansTotal(spans, count);
-  if (write_blocked_since_ms_ == 0) write_blocked_since_ms_ = loop_->NowMs();
-  int result = uv_write(write_req_, stream, bufs, static_cast<unsigned int>(ToUvBufs(spans, count, bufs)),
-                        OnWrite);
-  if (result < 0) {
-    delete write_req_;
-    write_req_ = nullptr;
-    Close(uv_strerror(result), uv_err_name(result), true);
-  }
-}
-
-void TlsConnection::EndDirectOutput() {
-  if (state_ == ConnState::kClosing || !session_->DirectOutputInUse()) return;
-  WriteCiphertext();
-  if (state_ != ConnState::kClosing && (session_->SpillDirectOutput() & status::kError)) {
-    TlsError error = session_->TakeError();
-    Close(error.Message(), error.code.c_str(), false);
-  }
-}
-
-void TlsConnection::OnWrite(uv_write_t* req, int status) {
-  auto* connection = static_cast<TlsConnection*>(req->data);
-  delete req;
-  connection->write_req_ = nullptr;
-  if (connection->state_ == ConnState::kClosing) return;
-  if (status < 0) {
-    connection->Close(uv_strerror(status), uv_err_name(status), true);
+  if (session_->PendingCiphertext() == 0) {
+    write_blocked_since_ms_ = 0;
     return;
   }
-  connection->session_->ConsumeCiphertext(connection->write_in_flight_);
-  connection->write_in_flight_ = 0;
-  connection->write_blocked_since_ms_ = connection->loop_->NowMs();
-  connection->WriteCiphertext();
+  write_blocked_ = true;
+  write_blocked_since_ms_ = loop_->NowMs();
+  SetInterest(interest_ | kWriteInterest);
+}
+
+void TlsConnection::OnWritable() {
+  SendNow();
+  if (state_ == ConnState::kClosing) return;
+  if (session_->PendingCiphertext() > 0) return;
+  write_blocked_ = false;
+  write_blocked_since_ms_ = 0;
+  SetInterest(interest_ & ~kWriteInterest);
+}
+
+void TlsConnection::SendNow() {
+  ByteSpan spans[kMaxSpans];
+  iovec iov[kMaxSpans];
+  size_t count = session_->IsClosed() ? 0 : session_->PeekCiphertext(spans, kMaxSpans);
+  if (count == 0) return;
+  for (size_t i = 0; i < count; i++) {
+    iov[i].iov_base = const_cast<uint8_t*>(spans[i].data);
+    iov[i].iov_len = spans[i].len;
+  }
+  msghdr message{};
+  message.msg_iov = iov;
+  message.msg_iovlen = count;
+  loop_->Counters().socket_writes++;
+  ssize_t written = sendmsg(fd_, &message, MSG_DONTWAIT | MSG_NOSIGNAL);
+  if (written < 0) {
+    if (errno == EAGAIN || state_ == ConnState::kClosing) return;
+    Close(uv_strerror(-errno), uv_err_name(-errno), true);
+    return;
+  }
+  session_->ConsumeCiphertext(static_cast<size_t>(written));
+  // Progress: the send timeout counts from the last write the kernel took.
+  if (write_blocked_) write_blocked_since_ms_ = loop_->NowMs();
 }
 
 bool TlsConnection::ResumeHandshake(std::shared_ptr<SecureContext> context, TlsError* error) {
@@ -449,7 +475,7 @@ bool TlsConnection::ResumeHandshake(std::shared_ptr<SecureContext> context, TlsE
   // Before the first byte SSL_set_SSL_CTX applies as at ClientHello (SSL_in_before).
   if (context && !session_->SetContext(std::move(context), error)) return false;
   state_ = ConnState::kHandshake;
-  uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), OnAlloc, OnRead);
+  SetInterest(interest_ | kReadInterest);
   Drive(nullptr, 0);
   return true;
 }
@@ -471,17 +497,13 @@ void TlsConnection::Drop() {
 void TlsConnection::Close(const std::string& reason, const char* code, bool by_peer) {
   if (state_ == ConnState::kClosing) return;
   if (state_ == ConnState::kEstablished && !by_peer && loop_->Limits().send_close_notify &&
-      write_req_ == nullptr && !(session_->Status() & status::kError)) {
-    // One-way close_notify, never awaited (SSL_shutdown(3)); whatever the kernel takes now.
+      !write_blocked_ && !(session_->Status() & status::kError)) {
+    // One-way close_notify, never awaited (SSL_shutdown(3)).
     session_->Shutdown();
-    ByteSpan spans[kMaxSpans];
-    uv_buf_t bufs[kMaxSpans];
-    size_t count = session_->PeekCiphertext(spans, kMaxSpans);
-    if (count > 0) {
-      uv_try_write(reinterpret_cast<uv_stream_t*>(&tcp_), bufs,
-                   static_cast<unsigned int>(ToUvBufs(spans, count, bufs)));
-    }
   }
+  // Records that are ready (an alert for a failed handshake, the close_notify, a last response)
+  // go out if the kernel takes them now; nothing waits for them.
+  if (!write_blocked_) SendNow();
   ConnEvent& event = loop_->Batch().Add(EventKind::kClose, id_);
   event.text = reason;
   event.code = code == nullptr ? "" : code;
@@ -493,7 +515,11 @@ void TlsConnection::Close(const std::string& reason, const char* code, bool by_p
   turn_ = TurnTextList();
   UpdateCtAccounting();
   session_->Close();
-  uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), OnClosed);
+  // The socket leaves the epoll set as it closes; the object is freed at the end of the turn,
+  // when no caller up the stack can still hold it.
+  close(fd_);
+  fd_ = -1;
+  loop_->Retire(this);
 }
 
 void TlsConnection::Sweep(uint64_t now_ms) {
@@ -519,13 +545,6 @@ void TlsConnection::Sweep(uint64_t now_ms) {
     counters.send_timeouts++;
     Close("peer did not take data within tcp_send_timeout", "ERR_TLS_SEND_TIMEOUT", false);
   }
-}
-
-void TlsConnection::OnClosed(uv_handle_t* handle) {
-  auto* connection = static_cast<TlsConnection*>(handle->data);
-  IoLoop* loop = connection->loop_;
-  delete connection;
-  loop->HandleClosed();
 }
 
 }  // namespace siptls

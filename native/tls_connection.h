@@ -1,13 +1,16 @@
-// TlsConnection: one TLS connection on the libuv loop: a uv_tcp_t, the session core, the SIP
-// framer and the write path. Accepted by a TlsListener or opened by Connect().
+// TlsConnection: one TLS connection: its socket (in the IoLoop's epoll set, read and written in
+// the loop's batches), the session core, the SIP framer and the write path. Accepted by a
+// TlsListener or opened by Connect().
 //
-// Memory per idle connection is what this object holds plus OpenSSL's SSL: the shared read and
-// clear-text buffers belong to the IoLoop, and the queues below hold pool blocks only while
-// they carry bytes (a partial message, clear text waiting, ciphertext the kernel has not taken).
+// Memory per idle connection is what this object holds plus OpenSSL's SSL: the read slots, the
+// write arena and the turn's clear text belong to the IoLoop, and the queues below hold pool
+// blocks only while they carry bytes (a partial message, clear text waiting, ciphertext the
+// kernel has not taken).
 #ifndef SIPTLS_TLS_CONNECTION_H_
 #define SIPTLS_TLS_CONNECTION_H_
 
-#include <uv.h>
+#include <sys/socket.h>
+#include <sys/types.h>
 
 #include <cstdint>
 #include <memory>
@@ -54,10 +57,10 @@ using SendError = const char*;
 
 class TlsConnection : private FrameSink {
  public:
-  // Accepts one pending connection of `server`. Returns nullptr (and closes what it made) when
-  // the session cannot be created; the caller counts it.
+  // Takes over the accepted socket `fd`. Returns nullptr (and closes `fd`) when the session
+  // cannot be created; the caller counts it.
   // With `await_profile`, nothing is read until ResumeHandshake() (the kOpen event asks JS).
-  static TlsConnection* Accept(IoLoop* loop, uv_stream_t* server, uint32_t listener_id,
+  static TlsConnection* Accept(IoLoop* loop, int fd, uint32_t listener_id,
                                std::shared_ptr<SecureContext> context, uint32_t generation,
                                bool pause_on_sni, bool await_profile, TlsError* error);
   // Starts an outbound connection to `addr`. With `hold`, decrypted data flows but nothing is
@@ -98,46 +101,65 @@ class TlsConnection : private FrameSink {
   void Flush();
   // Applies the timeouts at `now_ms`; closes the connection when one has passed.
   void Sweep(uint64_t now_ms);
-  bool dirty = false;
+
+  // For the IoLoop's batches.
+  int Fd() const { return fd_; }
+  // The epoll set reported these events (EPOLLIN, EPOLLOUT, EPOLLERR, EPOLLHUP).
+  void OnSocketEvents(uint32_t events);
+  // Whether a read now would be taken (not paused for a profile decision, not closing).
+  bool Reading() const { return (interest_ & kReadInterest) != 0; }
+  // The outcome of the batch's receive into `data`: bytes, or -errno (-EAGAIN: nothing there).
+  void OnReadResult(ssize_t result, const uint8_t* data);
+  // Views of the ciphertext to send (valid until the next call on this connection).
+  size_t PeekCiphertext(ByteSpan* spans, size_t max_spans) const;
+  // The outcome of the batch's send: bytes taken, or -errno.
+  void OnSendResult(ssize_t result);
+  bool dirty = false;          // in the loop's dirty list (clear text to encrypt this turn)
+  bool read_ready = false;     // in the loop's readable list
+  bool write_pending = false;  // in the loop's pending writes
 
  private:
-  // One step that may make records (Drive, Flush, Close) holds the loop's write scratch for its
-  // session's direct output; see DirectOutputStep in tls_connection.cc.
-  class DirectOutputStep;
+  // One step that may make records (Drive, Flush) writes them into a region of the loop's write
+  // arena, from where the loop's write batch sends them; see OutputStep in tls_connection.cc.
+  class OutputStep;
+  static constexpr uint32_t kReadInterest = 0x001;   // EPOLLIN
+  static constexpr uint32_t kWriteInterest = 0x004;  // EPOLLOUT
 
-  TlsConnection(IoLoop* loop, uint32_t generation, bool outbound);
+  TlsConnection(IoLoop* loop, int fd, uint32_t generation, bool outbound);
   ~TlsConnection();
+  friend class IoLoop;  // deletes closed connections at the end of the turn
 
-  static void OnAlloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);
-  static void OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
-  static void OnConnect(uv_connect_t* req, int status);
-  static void OnWrite(uv_write_t* req, int status);
-  static void OnClosed(uv_handle_t* handle);
+  // The epoll interest (kReadInterest | kWriteInterest); changed only when it differs.
+  void SetInterest(uint32_t interest);
+  void OnConnected();
+  // Writes queued ciphertext after the socket reported it writable again.
+  void OnWritable();
 
   bool StartSession(std::shared_ptr<SecureContext> context, bool server,
                     const std::string& server_name, bool pause_on_sni, TlsError* error,
                     const std::string& identity = std::string());
-  // Closes the handle of a connection that never reached JS (no event).
-  void Discard();
   void QueueOpenEvent(uint32_t listener_id, bool await_profile);
   // Runs one session step's result: clear text to the framer, ciphertext to the socket,
   // handshake completion, SNI pause, errors and close_notify.
   void HandleStatus(uint32_t status, size_t plain_len);
   void Drive(const uint8_t* in, size_t len);
-  // Sends the session's direct output the kernel has not taken yet, then moves what is left
-  // into the session's queue (the end of a DirectOutputStep).
-  void EndDirectOutput();
+  // The end of an OutputStep: freezes the session's direct output and hands the connection to
+  // the loop's write batch when it has ciphertext to send. Returns the arena bytes it used.
+  size_t FinishOutputStep();
+  // Asks the loop's next write batch to send this connection's ciphertext.
+  void QueueSend();
+  // Sends what ciphertext is ready with one sendmsg(2) now (a close's last records).
+  void SendNow();
   // Queues clear text: in the turn's shared text once established and released, else in
   // `outgoing_` until the handshake (or connection-out) allows it. False when out of memory.
   bool Enqueue(const uint8_t* data, size_t len);
   void OnHandshakeDone();
-  void WriteCiphertext();
   void UpdateCtAccounting();
   void OnMessage(const char* data, size_t len) override;
   void OnPing() override;
 
-  uv_tcp_t tcp_;
   IoLoop* loop_;
+  int fd_;
   uint32_t id_;
   uint32_t generation_;
   std::unique_ptr<TlsSessionCore> session_;
@@ -145,13 +167,13 @@ class TlsConnection : private FrameSink {
   SipFramer framer_;
   BlockQueue outgoing_;          // clear text waiting for the handshake or connection-out
   TurnTextList turn_;            // clear text sent this turn, in the loop's TurnText
-  uv_write_t* write_req_ = nullptr;
-  size_t write_in_flight_ = 0;   // ciphertext bytes handed to uv_write
   uint64_t created_ms_;
   uint64_t last_activity_ms_;
   uint64_t write_blocked_since_ms_ = 0;
   size_t ct_accounted_ = 0;      // this connection's share of the ct_wq_max total
   ConnState state_;
+  uint32_t interest_ = 0;        // epoll interest now (kReadInterest | kWriteInterest)
+  bool write_blocked_ = false;   // the kernel refused ciphertext: the rest waits for EPOLLOUT
   bool outbound_;
   bool hold_ = false;            // outbound: wait for Release() before sending
   bool sni_asked_ = false;       // the kSni event went out (once per connection)

@@ -1,10 +1,8 @@
-// TlsListener: one `tls:IP:PORT` listen socket on the libuv loop. Accepts connections with the
-// context (profile of the current generation) JS gave it for its ip:port; a reload swaps the
-// context for new connections only.
+// TlsListener: one `tls:IP:PORT` listen socket, watched by the IoLoop's epoll set. Accepts
+// connections with the context (profile of the current generation) JS gave it for its ip:port;
+// a reload swaps the context for new connections only.
 #ifndef SIPTLS_TLS_LISTENER_H_
 #define SIPTLS_TLS_LISTENER_H_
-
-#include <uv.h>
 
 #include <cstdint>
 #include <memory>
@@ -29,27 +27,29 @@ class TlsListener {
   void Address(std::string* ip, uint32_t* port) const;
   // Context, generation and SNI pausing for connections accepted from now on.
   void SetContext(std::shared_ptr<SecureContext> context, uint32_t generation, bool pause_on_sni);
-  // Stops listening; established connections stay.
+  // Accepts what the backlog holds (the epoll set reported it readable), a bounded number per call.
+  void AcceptPending();
+  // Stops listening and frees the listener; established connections stay.
   void Close();
 
  private:
-  TlsListener(IoLoop* loop, std::shared_ptr<SecureContext> context, uint32_t generation,
+  TlsListener(IoLoop* loop, int fd, std::shared_ptr<SecureContext> context, uint32_t generation,
               bool pause_on_sni);
-  ~TlsListener() = default;
-  static void OnConnection(uv_stream_t* server, int status);
-  static void OnClosed(uv_handle_t* handle);
-  // Accepts and closes at once: the refusal Kamailio makes at tls_max_connections and below
-  // low_mem_threshold1.
-  void Refuse();
+  ~TlsListener();
+  // Accepts one connection's socket, or returns false when the backlog is empty or accept(2)
+  // fails for want of descriptors (counted; the connection is refused, not left to spin).
+  bool AcceptOne(int* fd);
+  // Closes an accepted socket with a reset: the refusal Kamailio makes at tls_max_connections and
+  // below low_mem_threshold1 (the client learns at once, and no TIME_WAIT stays here).
+  static void Refuse(int fd);
 
-  uv_tcp_t tcp_;
   IoLoop* loop_;
+  int fd_;
   uint32_t id_;
   std::shared_ptr<SecureContext> context_;
   uint32_t generation_;
   bool pause_on_sni_;
   bool wildcard_ = false;  // bound to 0.0.0.0 or ::: the profile depends on each connection's address
-  bool closing_ = false;
 };
 
 }  // namespace siptls

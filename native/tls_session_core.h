@@ -131,6 +131,9 @@ class TlsSessionCore {
   // asynchronous write needs the bytes to stay put.
   void UseDirectOutput(uint8_t* scratch, size_t cap);
   bool DirectOutputInUse() const { return ciphertext_.DirectOutputInUse(); }
+  // Ends writing into the scratch; what it holds waits there to be sent (MemBioBuffers).
+  // Returns the scratch bytes in use.
+  size_t FreezeDirectOutput() { return ciphertext_.FreezeDirectOutput(); }
   // Moves the unsent direct bytes into the queue. Returns the status (kError when out of memory).
   uint32_t SpillDirectOutput();
 

@@ -334,7 +334,10 @@ class TransportWrap : public Napi::ObjectWrap<TransportWrap> {
     set("failedLowMem2", c.failed_low_mem2);
     set("ctWqBytes", c.ct_wq_bytes);
     set("pingsAnswered", c.pings_answered);
+    set("socketReads", c.socket_reads);
     set("socketWrites", c.socket_writes);
+    set("socketBatches", c.socket_batches);
+    o.Set("socketIo", loop_->UsesIoUring() ? "io_uring" : "syscalls");
     set("framingErrors", c.framing_errors);
     set("handshakesDone", c.handshakes_done);
     set("handshakeFailures", c.handshake_failures);

@@ -763,7 +763,7 @@ export class TlsModule extends EventEmitter {
 
 const CLOSED_STATS: TransportStats = {
   opened: 0, accepted: 0, connected: 0, refusedMaxConnections: 0, refusedLowMem1: 0, failedLowMem2: 0, ctWqBytes: 0,
-  pingsAnswered: 0, socketWrites: 0, framingErrors: 0, handshakesDone: 0, handshakeFailures: 0, idleTimeouts: 0, handshakeTimeouts: 0, sendTimeouts: 0,
+  pingsAnswered: 0, socketReads: 0, socketWrites: 0, socketBatches: 0, socketIo: 'none', framingErrors: 0, handshakesDone: 0, handshakeFailures: 0, idleTimeouts: 0, handshakeTimeouts: 0, sendTimeouts: 0,
   memoryInUse: 0, memoryAvailable: -1,
 };
 

@@ -109,8 +109,18 @@ export interface TransportStats {
   failedLowMem2: number;
   ctWqBytes: number;
   pingsAnswered: number;
-  /** Write syscalls started (uv_try_write, uv_write): sends of one turn share them. */
+  /** Socket receives: one per readable connection per read batch. */
+  socketReads: number;
+  /** Socket sends: one per connection per write batch (the sends of one turn share it). */
   socketWrites: number;
+  /** Read and write batches run: with io_uring, one system call each for all their ops. */
+  socketBatches: number;
+  /**
+   * How the batches reach the kernel: 'io_uring' (one io_uring_enter per batch), or 'syscalls'
+   * (one recv/sendmsg per op: no io_uring in this kernel, a seccomp filter refuses it, or
+   * SIP_TLS_IO_URING=0); 'none' once the module is closed.
+   */
+  socketIo: 'io_uring' | 'syscalls' | 'none';
   framingErrors: number;
   /** Handshakes completed, inbound and outbound (tls.info `handshakes_done`). */
   handshakesDone: number;
