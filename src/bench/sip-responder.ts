@@ -14,22 +14,90 @@ const HEADER_END = Buffer.from('\r\n\r\n');
 const MAX_HEADER_BYTES = 65536;
 const PONG = '\r\n';
 
-function lengthOf(head: string): number {
-  const match = /^(?:content-length|l)[ \t]*:[ \t]*(\d+)/im.exec(head);
-  return match ? Number(match[1]) : 0;
+/** `c` in lower case when it is an ASCII capital. */
+function lower(c: number): number {
+  return c >= 65 && c <= 90 ? c + 32 : c;
 }
 
-/** The header lines a response copies (full and compact names); `.` stops before CR. */
-const COPIED = /^(?:via|v|from|f|to|t|call-id|i|cseq)[ \t]*:.*$/gim;
-const TO = /^t(?:o)?[ \t]*:/i;
+/** Whether `text[start, end)` is `word` (lower case) in any case. */
+function nameIs(text: string, start: number, end: number, word: string): boolean {
+  if (end - start !== word.length) return false;
+  for (let i = 0; i < word.length; i++) {
+    if (lower(text.charCodeAt(start + i)) !== word.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/**
+ * The end of the header name of the line at `start` (blanks before the colon dropped), or -1
+ * when the line has no colon before `end`.
+ */
+function nameEnd(head: string, start: number, end: number): number {
+  const colon = head.indexOf(':', start);
+  if (colon < 0 || colon > end) return -1;
+  let stop = colon;
+  while (stop > start && (head.charCodeAt(stop - 1) === 32 || head.charCodeAt(stop - 1) === 9)) stop--;
+  return stop;
+}
+
+/** Whether the header name `head[start, stop)` is one a response copies (full or compact). */
+function isCopied(head: string, start: number, stop: number): boolean {
+  switch (stop - start) {
+    case 1: {
+      const c = lower(head.charCodeAt(start));
+      return c === 0x76 || c === 0x66 || c === 0x74 || c === 0x69;  // v f t i
+    }
+    case 2: return nameIs(head, start, stop, 'to');
+    case 3: return nameIs(head, start, stop, 'via');
+    case 4: return nameIs(head, start, stop, 'from') || nameIs(head, start, stop, 'cseq');
+    case 7: return nameIs(head, start, stop, 'call-id');
+    default: return false;
+  }
+}
+
+/** The end of the line at `start` (its CRLF, or the end of the head). */
+function lineEnd(head: string, start: number): number {
+  const end = head.indexOf('\r\n', start);
+  return end < 0 ? head.length : end;
+}
+
+/** The Content-Length (or compact `l`) of a request head; 0 without one. */
+function lengthOf(head: string): number {
+  for (let start = 0; start < head.length;) {
+    const end = lineEnd(head, start);
+    const stop = nameEnd(head, start, end);
+    if (stop > start && (nameIs(head, start, stop, 'content-length') || nameIs(head, start, stop, 'l'))) {
+      let value = 0;
+      let digits = 0;
+      let i = head.indexOf(':', stop) + 1;
+      while (i < end && (head.charCodeAt(i) === 32 || head.charCodeAt(i) === 9)) i++;
+      for (; i < end && head.charCodeAt(i) >= 48 && head.charCodeAt(i) <= 57; i++, digits++) {
+        value = value * 10 + head.charCodeAt(i) - 48;
+      }
+      // A Content-Length without digits is not one (as the header is taken by the first valid line).
+      if (digits > 0) return value;
+    }
+    start = end + 2;
+  }
+  return 0;
+}
+
 const TAG = /;[ \t]*tag=/i;
 
 /** Builds the response to one request head (status line + headers, no body). */
 export function respondTo(head: string): string {
   const method = head.slice(0, head.indexOf(' '));
   let echoed = '';
-  for (const line of head.match(COPIED) ?? []) {
-    echoed += TO.test(line) && !TAG.test(line) ? `${line};tag=b3nch\r\n` : `${line}\r\n`;
+  // One pass over the header lines by index: no regular expression runs over the whole head.
+  for (let start = 0; start < head.length;) {
+    const end = lineEnd(head, start);
+    const stop = nameEnd(head, start, end);
+    if (stop > start && isCopied(head, start, stop)) {
+      const line = head.slice(start, end);
+      const isTo = stop - start <= 2 && lower(head.charCodeAt(start)) === 0x74;
+      echoed += isTo && !TAG.test(line) ? `${line};tag=b3nch\r\n` : `${line}\r\n`;
+    }
+    start = end + 2;
   }
   const status = method === 'OPTIONS' ? '200 OK' : '501 Not Implemented';
   return `SIP/2.0 ${status}\r\n${echoed}Content-Length: 0\r\n\r\n`;

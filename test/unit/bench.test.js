@@ -35,6 +35,33 @@ describe('bench answerChunk()', () => {
     assert.match(respondTo('INVITE sip:a@b SIP/2.0\r\nCSeq: 1 INVITE'), /^SIP\/2\.0 501 Not Implemented/);
   });
 
+  it('echoes the same header lines as a regular expression over the head would', () => {
+    // The responder's first form, kept here as the reference: every line that starts with a
+    // copied header name (full or compact, any case), blanks allowed before the colon.
+    const COPIED = /^(?:via|v|from|f|to|t|call-id|i|cseq)[ \t]*:.*$/gim;
+    const reference = (head) => (head.match(COPIED) ?? [])
+      .map((line) => (/^t(?:o)?[ \t]*:/i.test(line) && !/;[ \t]*tag=/i.test(line) ? `${line};tag=b3nch` : line));
+    const heads = [
+      OPTIONS.slice(0, OPTIONS.indexOf('\r\n\r\n')),
+      'OPTIONS sip:x SIP/2.0\r\nv: SIP/2.0/TLS h\r\nf: <sip:a@b>\r\nt: <sip:c@d>;TAG=9\r\ni: id\r\nCSEQ : 1 OPTIONS',
+      'OPTIONS sip:x SIP/2.0\r\nVIA:a\r\nvia\t:b\r\nTimestamp: 1\r\nToo: no\r\n To: folded\r\nCall-Info: x\r\ncall-id:y',
+      'INVITE sip:x SIP/2.0\r\nContent-Type: application/sdp\r\nto:<sip:z>;tag =1\r\nTo: <sip:w>; tag=2\r\nfrom:',
+    ];
+    for (const head of heads) {
+      const lines = respondTo(head).split('\r\n').slice(1, -3);
+      assert.deepStrictEqual(lines, reference(head), head);
+    }
+  });
+
+  it('frames by the first valid Content-Length or l header, in any case', () => {
+    const request = (length, body) => `OPTIONS sip:x SIP/2.0\r\nCSeq: 1 OPTIONS\r\n${length}\r\n\r\n${body}`;
+    for (const [length, body] of [['Content-Length: 3', 'abc'], ['l:3', 'abc'], ['CONTENT-LENGTH :  3', 'abc'],
+      ['Content-Length: x\r\nl: 3', 'abc'], ['Content-Lengths: 3', '']]) {
+      const reply = answerChunk({ pending: null }, Buffer.from(request(length, body) + OPTIONS));
+      assert.strictEqual(reply.match(/SIP\/2\.0 200 OK/g).length, 2, length);
+    }
+  });
+
   it('throws on a header block over 64 KiB', () => {
     assert.throws(() => answerChunk({ pending: null }, Buffer.alloc(70000, 'a')), /64 KiB/);
   });
