@@ -39,19 +39,42 @@ size_t LineEnd(const char* text, size_t from, size_t len) {
   return len;
 }
 
-// Index of the first "\r\n\r\n" in text[0, len), or `len` if there is none: the end of a
-// message's header block. Looks for the '\n' of each line (lines are tens of bytes, and
-// memchr is faster than memmem's general search for a 4-byte needle).
-size_t HeaderBlockEnd(const char* text, size_t len) {
+// One pass over a message's header block in text[0, len): its end (the index of the first
+// "\r\n\r\n", or `len` if there is none) and the header lines that may be Content-Length (those
+// that follow a CRLF and start with 'c' or 'l' in any case), so that ParseContentLength reads
+// only those. Looks for the '\n' of each line: lines are tens of bytes, and memchr is faster
+// than memmem's general search for a 4-byte needle.
+struct HeaderScan {
+  static constexpr size_t kMaxCandidates = 8;
+  size_t end;
+  size_t candidates[kMaxCandidates];
+  size_t count = 0;
+  bool overflow = false;  // more candidate lines than kept: read every line
+};
+
+void ScanHeaderBlock(const char* text, size_t len, HeaderScan* scan) {
   size_t i = 1;
   while (i + 2 < len) {
     const char* lf = static_cast<const char*>(memchr(text + i, '\n', len - 2 - i));
-    if (lf == nullptr) return len;
+    if (lf == nullptr) break;
     i = static_cast<size_t>(lf - text);
-    if (text[i - 1] == '\r' && text[i + 1] == '\r' && text[i + 2] == '\n') return i - 1;
+    if (text[i - 1] == '\r') {
+      if (text[i + 1] == '\r' && text[i + 2] == '\n') {
+        scan->end = i - 1;
+        return;
+      }
+      char first = Lower(text[i + 1]);
+      if (first == 'c' || first == 'l') {
+        if (scan->count < HeaderScan::kMaxCandidates) {
+          scan->candidates[scan->count++] = i + 1;
+        } else {
+          scan->overflow = true;
+        }
+      }
+    }
     i++;
   }
-  return len;
+  scan->end = len;
 }
 
 // Parses the value of one logical (possibly folded) header: digits between optional
@@ -89,36 +112,65 @@ const char* FrameErrorText(FrameError error) {
   return "unknown framing error";
 }
 
-FrameError ParseContentLength(const char* headers, size_t len, uint64_t* length) {
-  bool found = false;
-  uint64_t value = 0;
-  // The first line is the start line; headers follow it.
-  size_t pos = LineEnd(headers, 0, len);
-  pos = pos + 2 > len ? len : pos + 2;
-  while (pos < len) {
-    size_t start = pos;
-    size_t end = LineEnd(headers, pos, len);
-    // Folded continuation lines (RFC 3261 §7.3.1) belong to this header.
-    while (end + 2 < len && IsFoldWhitespace(headers[end + 2])) end = LineEnd(headers, end + 2, len);
-    pos = end + 2 > len ? len : end + 2;
-    const char* colon = static_cast<const char*>(memchr(headers + start, ':', end - start));
-    if (colon == nullptr) continue;
-    size_t name_len = static_cast<size_t>(colon - (headers + start));
-    while (name_len > 0 && IsFoldWhitespace(headers[start + name_len - 1])) name_len--;
-    const char* name = headers + start;
-    if (!NameEquals(name, name_len, "content-length") && !NameEquals(name, name_len, "l")) continue;
-    uint64_t this_value = 0;
-    const char* value_start = colon + 1;
-    FrameError error = ParseLengthValue(value_start, static_cast<size_t>(headers + end - value_start),
-                                        &this_value);
-    if (error != FrameError::kNone) return error;
-    if (found && this_value != value) return FrameError::kBadContentLength;
-    found = true;
-    value = this_value;
+namespace {
+
+// Reads the header line at `start` (with its folded continuation lines); when it is a
+// Content-Length (or `l`), checks its value against one seen before. Returns the index after the
+// line (its CRLF), or `len`.
+size_t ReadHeaderLine(const char* headers, size_t len, size_t start, bool* found, uint64_t* value,
+                      FrameError* error) {
+  size_t end = LineEnd(headers, start, len);
+  // Folded continuation lines (RFC 3261 §7.3.1) belong to this header.
+  while (end + 2 < len && IsFoldWhitespace(headers[end + 2])) end = LineEnd(headers, end + 2, len);
+  size_t next = end + 2 > len ? len : end + 2;
+  const char* colon = static_cast<const char*>(memchr(headers + start, ':', end - start));
+  if (colon == nullptr) return next;
+  size_t name_len = static_cast<size_t>(colon - (headers + start));
+  while (name_len > 0 && IsFoldWhitespace(headers[start + name_len - 1])) name_len--;
+  const char* name = headers + start;
+  if (!NameEquals(name, name_len, "content-length") && !NameEquals(name, name_len, "l")) return next;
+  uint64_t this_value = 0;
+  const char* value_start = colon + 1;
+  *error = ParseLengthValue(value_start, static_cast<size_t>(headers + end - value_start), &this_value);
+  if (*error == FrameError::kNone && *found && this_value != *value) {
+    *error = FrameError::kBadContentLength;
   }
+  *found = true;
+  *value = this_value;
+  return next;
+}
+
+FrameError ContentLengthResult(bool found, uint64_t value, uint64_t* length) {
   if (!found) return FrameError::kNoContentLength;
   *length = value;
   return FrameError::kNone;
+}
+
+// ParseContentLength over the candidate lines of a ScanHeaderBlock().
+FrameError ParseScannedContentLength(const char* headers, const HeaderScan& scan, uint64_t* length) {
+  if (scan.overflow) return ParseContentLength(headers, scan.end, length);
+  bool found = false;
+  uint64_t value = 0;
+  FrameError error = FrameError::kNone;
+  for (size_t i = 0; i < scan.count && error == FrameError::kNone; i++) {
+    ReadHeaderLine(headers, scan.end, scan.candidates[i], &found, &value, &error);
+  }
+  return error != FrameError::kNone ? error : ContentLengthResult(found, value, length);
+}
+
+}  // namespace
+
+FrameError ParseContentLength(const char* headers, size_t len, uint64_t* length) {
+  bool found = false;
+  uint64_t value = 0;
+  FrameError error = FrameError::kNone;
+  // The first line is the start line; headers follow it.
+  size_t pos = LineEnd(headers, 0, len);
+  pos = pos + 2 > len ? len : pos + 2;
+  while (pos < len && error == FrameError::kNone) {
+    pos = ReadHeaderLine(headers, len, pos, &found, &value, &error);
+  }
+  return error != FrameError::kNone ? error : ContentLengthResult(found, value, length);
 }
 
 bool SipFramer::Fail(FrameError error) {
@@ -149,7 +201,9 @@ size_t SipFramer::MessageSize(const char* data, size_t len) {
     return kFail;
   }
   size_t search = len < max_message_size_ + 4 ? len : max_message_size_ + 4;
-  size_t header_len = HeaderBlockEnd(data, search);
+  HeaderScan scan;
+  ScanHeaderBlock(data, search, &scan);
+  size_t header_len = scan.end;
   if (header_len == search) {
     if (len > max_message_size_) {
       Fail(FrameError::kTooLarge);
@@ -158,7 +212,7 @@ size_t SipFramer::MessageSize(const char* data, size_t len) {
     return 0;
   }
   uint64_t body_len = 0;
-  FrameError error = ParseContentLength(data, header_len, &body_len);
+  FrameError error = ParseScannedContentLength(data, scan, &body_len);
   if (error != FrameError::kNone) {
     Fail(error);
     return kFail;
@@ -223,7 +277,9 @@ bool SipFramer::Feed(const char* data, size_t len, FrameSink* sink) {
     size_t before = pending_len_;
     if (!Keep(data, len)) return false;
     size_t from = before >= 3 ? before - 3 : 0;
-    if (HeaderBlockEnd(pending_ + from, pending_len_ - from) == pending_len_ - from) {
+    HeaderScan scan;
+    ScanHeaderBlock(pending_ + from, pending_len_ - from, &scan);
+    if (scan.end == pending_len_ - from) {
       return pending_len_ > max_message_size_ ? Fail(FrameError::kTooLarge) : true;
     }
     size_t consumed = FrameFrom(pending_, pending_len_, sink);

@@ -4,6 +4,7 @@
 #include <uv.h>
 
 #include <string>
+#include <memory>
 #include <vector>
 
 #include "env_data.h"
@@ -253,11 +254,19 @@ class TransportWrap : public Napi::ObjectWrap<TransportWrap> {
       // N-API a pass over the string to count UTF-8 bytes before writing them.
       size_t units = 0;
       napi_get_value_string_utf16(env, info[1], nullptr, 0, &units);
-      send_text_.resize(units * 3 + 1);  // and the NUL N-API always writes
+      size_t size = units * 3 + 1;  // and the NUL N-API always writes
+      if (size > send_text_size_) {
+        // Grown without zero-filling: N-API writes every byte that is read.
+        send_text_.reset(new char[size]);
+        send_text_size_ = size;
+      }
       size_t len = 0;
-      napi_get_value_string_utf8(env, info[1], send_text_.data(), send_text_.size(), &len);
-      error = connection->Send(reinterpret_cast<const uint8_t*>(send_text_.data()), len);
-      if (send_text_.capacity() > kKeepSendTextCapacity) std::vector<char>().swap(send_text_);
+      napi_get_value_string_utf8(env, info[1], send_text_.get(), size, &len);
+      error = connection->Send(reinterpret_cast<const uint8_t*>(send_text_.get()), len);
+      if (send_text_size_ > kKeepSendTextCapacity) {
+        send_text_.reset();
+        send_text_size_ = 0;
+      }
     } else {
       Napi::Buffer<uint8_t> data = info[1].As<Napi::Buffer<uint8_t>>();
       error = connection->Send(data.Data(), data.Length());
@@ -358,7 +367,8 @@ class TransportWrap : public Napi::ObjectWrap<TransportWrap> {
 
   IoLoop* loop_ = nullptr;
   // The UTF-8 of the string being sent; reused from send to send.
-  std::vector<char> send_text_;
+  std::unique_ptr<char[]> send_text_;
+  size_t send_text_size_ = 0;
 };
 
 }  // namespace

@@ -87,6 +87,17 @@ describe('SipFramer#feed()', () => {
     assert.deepStrictEqual(r.messages, [options(6)]);
   });
 
+  it('finds Content-Length among many headers that start like it (c and l names)', () => {
+    const lines = Array.from({ length: 12 }, (_, i) => `${i % 2 ? 'Contact' : 'l-x'}: <sip:${i}@h>\r\n`);
+    const many = lines.join('');
+    for (const [before, after] of [['', many], [many, ''], [lines.slice(0, 5).join(''), lines.slice(5).join('')]]) {
+      const message = `NOTIFY sip:a@b SIP/2.0\r\n${before}Content-Length: 3\r\n${after}\r\nabc`;
+      assert.deepStrictEqual(feedAll(new SipFramer(65536), [message + options(7)]).messages, [message, options(7)]);
+    }
+    const twice = `NOTIFY sip:a@b SIP/2.0\r\nl: 3\r\n${many}content-length: 4\r\n\r\nabcd`;
+    assert.match(feedAll(new SipFramer(65536), [twice]).error, /invalid Content-Length/);
+  });
+
   it('refuses a message without Content-Length', () => {
     const r = feedAll(new SipFramer(65536), ['OPTIONS sip:a@b SIP/2.0\r\nCall-ID: 1\r\n\r\n']);
     assert.deepStrictEqual(r.messages, []);
