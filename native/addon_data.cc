@@ -1,6 +1,8 @@
 // AddonData (see addon_data.h).
 #include "addon_data.h"
 
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
 #include <openssl/provider.h>
 
 #include "env_data.h"
@@ -31,7 +33,30 @@ std::shared_ptr<AddonData> AddonData::Create(const char** error_reason) {
   return data;
 }
 
+EVP_CIPHER* AddonData::Tls13Cipher(const Tls13Suite& suite) {
+  EVP_CIPHER*& cipher = tls13_ciphers_[suite.index];
+  if (cipher == nullptr) cipher = EVP_CIPHER_fetch(libctx_, suite.cipher_name, nullptr);
+  return cipher;
+}
+
+EVP_KDF* AddonData::Hkdf() {
+  if (hkdf_ == nullptr) hkdf_ = EVP_KDF_fetch(libctx_, "HKDF", nullptr);
+  return hkdf_;
+}
+
+uint8_t* AddonData::RecordReadBuffer() {
+  if (!record_read_buffer_) record_read_buffer_.reset(new uint8_t[kRecordBufferSize]);
+  return record_read_buffer_.get();
+}
+
+uint8_t* AddonData::RecordWriteBuffer() {
+  if (!record_write_buffer_) record_write_buffer_.reset(new uint8_t[kRecordBufferSize]);
+  return record_write_buffer_.get();
+}
+
 AddonData::~AddonData() {
+  for (EVP_CIPHER* cipher : tls13_ciphers_) EVP_CIPHER_free(cipher);
+  EVP_KDF_free(hkdf_);
   if (bio_method_ != nullptr) BIO_meth_free(bio_method_);
   if (default_provider_ != nullptr) OSSL_PROVIDER_unload(default_provider_);
   if (libctx_ != nullptr) OSSL_LIB_CTX_free(libctx_);

@@ -15,6 +15,7 @@
 
 #include "buffer_pool.h"
 #include "engine_keys.h"
+#include "tls13_suites.h"
 
 namespace siptls {
 
@@ -47,6 +48,15 @@ class AddonData {
   static constexpr size_t kRecordStageSize = 16384;
   uint8_t* RecordStage() { return record_stage_.get(); }
 
+  // What the TLS 1.3 record layer (tls13_records.h) needs, fetched once in LibCtx(): a suite's
+  // cipher and HKDF (nullptr if the library context lacks them), and one record's buffers for
+  // ciphertext read and written (a session call never runs inside another).
+  EVP_CIPHER* Tls13Cipher(const Tls13Suite& suite);
+  EVP_KDF* Hkdf();
+  static constexpr size_t kRecordBufferSize = 5 + 16384 + 256;  // RFC 8446 section 5.2
+  uint8_t* RecordReadBuffer();
+  uint8_t* RecordWriteBuffer();
+
   // The engine the `engine` parameter loaded for `/engine:` keys (see engine_keys.h), or null.
   const EngineKeys* Engine() const { return engine_.get(); }
   void SetEngine(std::unique_ptr<EngineKeys> engine) { engine_ = std::move(engine); }
@@ -59,6 +69,10 @@ class AddonData {
   BIO_METHOD* bio_method_ = nullptr;
   BufferPool pool_;
   std::unique_ptr<uint8_t[]> record_stage_{new uint8_t[kRecordStageSize]};
+  EVP_CIPHER* tls13_ciphers_[kTls13SuiteCount] = {};
+  EVP_KDF* hkdf_ = nullptr;
+  std::unique_ptr<uint8_t[]> record_read_buffer_;
+  std::unique_ptr<uint8_t[]> record_write_buffer_;
   std::unique_ptr<EngineKeys> engine_;
 };
 

@@ -149,6 +149,16 @@ size_t BlockQueue::Peek(ByteSpan* spans, size_t max_spans) const {
   return count;
 }
 
+size_t BlockQueue::CopyFront(uint8_t* out, size_t n) const {
+  size_t copied = 0;
+  for (BufferBlock* block = head_; block != nullptr && copied < n; block = block->next) {
+    size_t take = block->Size() < n - copied ? block->Size() : n - copied;
+    std::memcpy(out + copied, block->Data() + block->start, take);
+    copied += take;
+  }
+  return copied;
+}
+
 void BlockQueue::Consume(size_t len) {
   if (len > size_) len = size_;
   size_ -= len;

@@ -95,6 +95,8 @@ class BlockQueue {
   // Fills up to `max_spans` views of the head without consuming. Returns how many were filled.
   // The views stay valid until the next Consume/Read/Clear.
   size_t Peek(ByteSpan* spans, size_t max_spans) const;
+  // Copies up to `n` bytes from the head into `out` without dropping them. Returns the count.
+  size_t CopyFront(uint8_t* out, size_t n) const;
   // Drops `len` bytes from the head (at most Size()).
   void Consume(size_t len);
   // Returns every block to the pool.

@@ -15,10 +15,7 @@
 namespace siptls {
 
 // TLS facts of an established connection, delivered once with the kSecure event.
-struct TlsFacts {
-  SessionFacts session;
-  CertificateFacts peer;
-};
+using TlsFacts = HandshakeFacts;
 
 enum class EventKind {
   kOpen,       // accepted or connected (TCP); addresses known

@@ -20,6 +20,8 @@ struct IoLimits {
                                          // (Kamailio's core tcp_conn_wq_max)
   size_t max_message_size = 65536;       // largest SIP message accepted from a peer
   bool send_close_notify = false;        // send_close_notify
+  bool own_records = true;               // tls13_record_layer: TLS 1.3 records run here
+                                         // after the handshake (tls13_records.h)
   // Low memory (kamailio-behaviour.md §5). Bytes; 0 disables a check. The budget is the memory
   // the operator allows the module; "available" = budget - MemoryInUse(). No budget, no check.
   size_t memory_budget = 0;

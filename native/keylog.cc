@@ -97,6 +97,7 @@ void KeyLogCallback(const SSL* ssl, const char* line) {
   // the one the handshake uses, also after an SNI switch.
   auto* session = static_cast<TlsSessionCore*>(SSL_get_app_data(ssl));
   if (session == nullptr || !session->Context()) return;
+  session->OnKeyLogLine(line);
   const std::shared_ptr<KeyLog>& log = session->Context()->KeyLogSink();
   if (log) log->Write(line);
 }

@@ -4,7 +4,7 @@
 // capture can be decrypted (Wireshark). A debugging aid: anyone with the lines reads the traffic.
 //
 // keylog_mode bits, as in Kamailio master:
-//   1 install the keylog callback on every context (at start and at tls.reload);
+//   1 key logging on: every context gets its KeyLog (at start and at tls.reload);
 //   2 active: lines are handed on (without it the callback drops them);
 //   4 each line goes to the module's logger at NOTICE (queued to JS, never inside the SSL call);
 //   8 each line is appended to keylog_file (created 0600, O_APPEND, one write per line);
@@ -74,8 +74,9 @@ class KeyLog {
   int peer_fd_ = -1;
 };
 
-// The callback SecureContext installs with keylog_mode bit 1 (SSL_CTX_set_keylog_callback(3)):
-// finds the session's current context and writes the line to its KeyLog.
+// The callback every SecureContext installs (SSL_CTX_set_keylog_callback(3)): hands the line to
+// the session (TlsSessionCore::OnKeyLogLine) and, with keylog_mode bit 1, writes it to the
+// session's current context's KeyLog.
 void KeyLogCallback(const SSL* ssl, const char* line);
 
 }  // namespace siptls

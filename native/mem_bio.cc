@@ -17,6 +17,28 @@ size_t MemBioBuffers::ReadInput(uint8_t* out, size_t cap) {
   return copied;
 }
 
+bool MemBioBuffers::PeekInput(uint8_t* out, size_t n) const {
+  if (InputSize() < n) return false;
+  size_t copied = input_.CopyFront(out, n);
+  if (copied < n) std::memcpy(out + copied, lent_, n - copied);
+  return true;
+}
+
+const uint8_t* MemBioBuffers::ContiguousInput(size_t n) const {
+  if (input_.Empty()) return lent_len_ >= n ? lent_ : nullptr;
+  ByteSpan head;
+  return input_.Peek(&head, 1) == 1 && head.len >= n ? head.data : nullptr;
+}
+
+void MemBioBuffers::ConsumeInput(size_t n) {
+  size_t queued = input_.Size() < n ? input_.Size() : n;
+  input_.Consume(queued);
+  n -= queued;
+  if (n > lent_len_) n = lent_len_;
+  lent_ += n;
+  lent_len_ -= n;
+}
+
 bool MemBioBuffers::WriteOutput(const uint8_t* data, size_t len) {
   if (direct_ != nullptr && output_.Empty()) {
     if (direct_start_ == direct_end_) direct_start_ = direct_end_ = 0;

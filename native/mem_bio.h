@@ -40,6 +40,12 @@ class MemBioBuffers {
   void LendInput(const uint8_t* data, size_t len);
   bool KeepLentInput();
   size_t InputSize() const { return input_.Size() + lent_len_; }
+  // For a reader that takes whole records (tls13_records.h): copies the first `n` input bytes
+  // without taking them (false if fewer are there); the first `n` bytes in place when they are
+  // contiguous, else nullptr; drops the first `n` bytes.
+  bool PeekInput(uint8_t* out, size_t n) const;
+  const uint8_t* ContiguousInput(size_t n) const;
+  void ConsumeInput(size_t n);
 
   // Output. UseDirectOutput lends `scratch` (`cap` bytes) until SpillDirectOutput(), which copies
   // the unsent direct bytes to the front of the queue (false when out of memory; they are kept).

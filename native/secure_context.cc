@@ -399,13 +399,14 @@ std::shared_ptr<SecureContext> SecureContext::Create(std::shared_ptr<AddonData> 
   SSL_CTX_set_session_id_context(ctx, reinterpret_cast<const unsigned char*>(id.data()),
                                  static_cast<unsigned int>(id.size()));
 
-  // keylog_mode bit 1: every secret this context's sessions derive goes to KeyLogCallback
-  // (SSL_CTX_set_keylog_callback(3)); what happens to it is the KeyLog's business.
+  // Every secret this context's sessions derive goes to KeyLogCallback
+  // (SSL_CTX_set_keylog_callback(3)): a session that will run its own TLS 1.3 records takes its
+  // traffic secrets from there, and with keylog_mode bit 1 the context's KeyLog writes them.
   if (options.keylog.mode & keylog_mode::kInit) {
     context->keylog_ = KeyLog::Open(options.keylog, error);
     if (!context->keylog_) return nullptr;
-    SSL_CTX_set_keylog_callback(ctx, KeyLogCallback);
   }
+  SSL_CTX_set_keylog_callback(ctx, KeyLogCallback);
 
   // The server session pauses here when asked to (SNI-based profile choice).
   SSL_CTX_set_client_hello_cb(ctx, SessionClientHelloCallback, nullptr);

@@ -97,6 +97,16 @@ std::string OpenSslErrorCode(unsigned long err) {
   return code;
 }
 
+TlsError SslReasonError(int reason) {
+  unsigned long err = ERR_PACK(ERR_LIB_SSL, 0, reason);
+  TlsError error;
+  error.code = OpenSslErrorCode(err);
+  const char* lib = ERR_lib_error_string(err);
+  error.library = lib != nullptr ? lib : "";
+  error.reason = ReasonText(err);
+  return error;
+}
+
 TlsError TakeOpenSslError(const char* fallback_code, const char* fallback_reason) {
   // The earliest error is the cause; later ones are the call sites it passed through.
   unsigned long err = ERR_get_error();

@@ -34,6 +34,10 @@ TlsError TakeOpenSslError(const char* fallback_code, const char* fallback_reason
 // Node's code for one packed OpenSSL error (ERR_get_error() value).
 std::string OpenSslErrorCode(unsigned long err);
 
+// The error OpenSSL's libssl reports with `reason` (SSL_R_*, or SSL_AD_REASON_OFFSET + an alert
+// the peer sent), as TakeOpenSslError() would give it: the same code, library and reason text.
+TlsError SslReasonError(int reason);
+
 // Empties this thread's OpenSSL error queue. Peeks first: the queue is almost always empty, and
 // ERR_clear_error() walks all of its slots every time (ERR_clear_error(3), ERR_peek_error(3)).
 void ClearErrorQueue();

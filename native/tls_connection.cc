@@ -19,6 +19,8 @@ namespace siptls {
 namespace {
 
 constexpr size_t kMaxSpans = 16;
+// An established connection quiet this long gives back what only its next record needs.
+constexpr uint64_t kHibernateAfterMs = 2000;
 constexpr char kPong[] = "\r\n";
 
 size_t RoundUp(size_t size, size_t block) {
@@ -122,6 +124,7 @@ bool TlsConnection::StartSession(std::shared_ptr<SecureContext> context, bool se
   options.role = server ? SessionRole::kServer : SessionRole::kClient;
   options.server_name = server_name;
   options.pause_on_sni = pause_on_sni;
+  options.own_records = loop_->Limits().own_records;
   session_ = TlsSessionCore::Create(std::move(context), options, error);
   return session_ != nullptr;
 }
@@ -299,7 +302,7 @@ void TlsConnection::OnHandshakeDone() {
   state_ = ConnState::kEstablished;
   loop_->Counters().handshakes_done++;
   ConnEvent& event = loop_->Batch().Add(EventKind::kSecure, id_);
-  event.facts.reset(new TlsFacts{session_->Facts(), session_->PeerCertificate()});
+  event.facts.reset(new TlsFacts(session_->TakeHandshakeFacts()));
   loop_->WakeUp();
   if (!hold_) Flush();
 }
@@ -532,6 +535,7 @@ void TlsConnection::Sweep(uint64_t now_ms) {
       Close("idle longer than connection_timeout", "ERR_TLS_IDLE_TIMEOUT", false);
       return;
     }
+    if (now_ms - last_activity_ms_ > kHibernateAfterMs) session_->Hibernate();
   } else if (state_ != ConnState::kClosing && limits.connect_timeout_ms >= 0 &&
              now_ms - created_ms_ > static_cast<uint64_t>(limits.connect_timeout_ms)) {
     counters.handshake_timeouts++;

@@ -83,6 +83,8 @@ class TlsConnection : private FrameSink {
   size_t QueuedCiphertext() const;
   // Kamailio tls.list flags: 1 WR_WANTS_RD (clear text waits for the handshake), 2 HANDSHAKED.
   uint32_t Flags() const;
+  // Whether sip-tls runs this connection's records (tls13_record_layer), OpenSSL's SSL freed.
+  bool OwnsRecords() const { return session_ && session_->OwnsRecords(); }
 
   // Queues clear text for the peer; it is encrypted and written in this turn's flush.
   SendError Send(const uint8_t* data, size_t len);

@@ -46,7 +46,8 @@ void TlsSession::Init(Napi::Env env, Napi::Object exports) {
        InstanceMethod<&TlsSession::Renegotiate>("renegotiate"),
        InstanceMethod<&TlsSession::KeyUpdate>("keyUpdate"),
        InstanceMethod<&TlsSession::Close>("close"),
-       InstanceMethod<&TlsSession::IsClosed>("isClosed")});
+       InstanceMethod<&TlsSession::IsClosed>("isClosed"),
+       InstanceMethod<&TlsSession::OwnsRecords>("ownsRecords")});
   exports.Set("TlsSession", constructor);
 
   Napi::Object bits = Napi::Object::New(env);
@@ -95,6 +96,8 @@ TlsSession::TlsSession(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TlsSes
     ThrowType(env, "options.identity must be a string");
     return;
   }
+
+  session_options.own_records = options.Get("ownRecords").ToBoolean().Value();
 
   TlsError error;
   core_ = TlsSessionCore::Create(std::move(context), session_options, &error);
@@ -291,6 +294,10 @@ Napi::Value TlsSession::Close(const Napi::CallbackInfo& info) {
 
 Napi::Value TlsSession::IsClosed(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), core_ == nullptr);
+}
+
+Napi::Value TlsSession::OwnsRecords(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), core_ != nullptr && core_->OwnsRecords());
 }
 
 }  // namespace siptls

@@ -47,6 +47,7 @@ class TlsSession : public Napi::ObjectWrap<TlsSession> {
   Napi::Value KeyUpdate(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
   Napi::Value IsClosed(const Napi::CallbackInfo& info);
+  Napi::Value OwnsRecords(const Napi::CallbackInfo& info);
 
   std::unique_ptr<TlsSessionCore> core_;
   Napi::Reference<Napi::Uint32Array> lengths_ref_;

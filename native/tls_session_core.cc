@@ -114,7 +114,8 @@ TlsSessionCore::TlsSessionCore(std::shared_ptr<SecureContext> context,
       ciphertext_(&addon_->Pool()),
       cleartext_(&addon_->Pool()),
       role_(options.role),
-      pause_on_sni_(options.role == SessionRole::kServer && options.pause_on_sni) {
+      pause_on_sni_(options.role == SessionRole::kServer && options.pause_on_sni),
+      own_records_(options.own_records) {
   if (options.role == SessionRole::kClient && !options.identity.empty()) {
     identity_ = std::make_unique<IdentityCheck>();
     identity_->expected = options.identity;
@@ -170,12 +171,89 @@ void TlsSessionCore::Close() {
     SSL_free(ssl_);  // frees the BIO too
     ssl_ = nullptr;
   }
+  records_.reset();
+  secrets_.reset();
+  facts_.reset();
   ciphertext_.Clear();
   cleartext_.Clear();
 }
 
+void TlsSessionCore::Hibernate() {
+  if (records_) records_->Hibernate();
+}
+
+namespace {
+
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+// NSS key log lines: "<LABEL> <client random, hex> <secret, hex>". Only the two application
+// traffic secrets are kept; the other labels carry nothing the record layer needs.
+void TlsSessionCore::OnKeyLogLine(const char* line) {
+  if (!own_records_ || HandshakeDone()) return;
+  static const char kClient[] = "CLIENT_TRAFFIC_SECRET_0 ";
+  static const char kServer[] = "SERVER_TRAFFIC_SECRET_0 ";
+  bool client = std::strncmp(line, kClient, sizeof(kClient) - 1) == 0;
+  if (!client && std::strncmp(line, kServer, sizeof(kServer) - 1) != 0) return;
+  const char* hex = std::strchr(line + sizeof(kClient) - 1, ' ');
+  if (hex == nullptr) return;
+  hex++;
+  size_t hex_len = std::strlen(hex);
+  size_t len = hex_len / 2;
+  if (hex_len % 2 != 0 || len == 0 || len > kTls13MaxHashLength) return;
+  if (!secrets_) secrets_ = std::make_unique<TrafficSecrets>();
+  uint8_t* secret = client ? secrets_->client : secrets_->server;
+  for (size_t i = 0; i < len; i++) {
+    int high = HexDigit(hex[2 * i]);
+    int low = HexDigit(hex[2 * i + 1]);
+    if (high < 0 || low < 0) {
+      secrets_.reset();
+      return;
+    }
+    secret[i] = static_cast<uint8_t>(high << 4 | low);
+  }
+  secrets_->length = len;
+  (client ? secrets_->have_client : secrets_->have_server) = true;
+}
+
+void TlsSessionCore::TakeOverRecords() {
+  std::unique_ptr<TrafficSecrets> secrets = std::move(secrets_);
+  if (!secrets || !secrets->have_client || !secrets->have_server) return;
+  // A record OpenSSL has read ahead cannot be moved; session tickets a server sent would have
+  // used write sequence numbers this layer cannot know.
+  if (SSL_version(ssl_) != TLS1_3_VERSION || SSL_has_pending(ssl_) ||
+      (role_ == SessionRole::kServer && SSL_get_num_tickets(ssl_) != 0)) {
+    return;
+  }
+  const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl_);
+  const Tls13Suite* suite = cipher != nullptr ? FindTls13Suite(SSL_CIPHER_get_protocol_id(cipher)) : nullptr;
+  if (suite == nullptr || secrets->length != suite->hash_len) return;
+  int fragment = context_->Options().ssl_max_send_fragment;
+  bool client = role_ == SessionRole::kClient;
+  TlsError error;
+  std::unique_ptr<Tls13Records> records = Tls13Records::Create(
+      addon_, *suite, client, client ? secrets->server : secrets->client,
+      client ? secrets->client : secrets->server,
+      fragment > 0 ? static_cast<size_t>(fragment) : size_t{16384}, &error);
+  if (!records) {
+    ClearErrorQueue();  // OpenSSL goes on with the connection
+    return;
+  }
+  facts_ = std::make_unique<HandshakeFacts>(HandshakeFacts{Facts(), PeerCertificate()});
+  records_ = std::move(records);
+  identity_.reset();
+  SSL_free(ssl_);  // the SSL, its BIO, cipher contexts, session and key shares
+  ssl_ = nullptr;
+}
+
 uint32_t TlsSessionCore::Status() const {
-  if (ssl_ == nullptr) return status::kClosed | status::kError;
+  if (IsClosed()) return status::kClosed | status::kError;
   uint32_t bits = sticky_;
   if (ciphertext_.OutputSize() > 0) bits |= status::kHasCiphertext;
   if (!cleartext_.Empty()) bits |= status::kWantWrite;
@@ -186,7 +264,7 @@ uint32_t TlsSessionCore::Status() const {
 }
 
 uint32_t TlsSessionCore::Refuse(const char* code, const char* reason) {
-  if (ssl_ == nullptr) {
+  if (IsClosed()) {
     error_ = std::make_unique<TlsError>(MakeError("ERR_TLS_SESSION_CLOSED", "the session is closed"));
     return Status();
   }
@@ -220,6 +298,8 @@ uint32_t TlsSessionCore::DriveHandshake() {
   int result = SSL_do_handshake(ssl_);
   if (result == 1) {
     sticky_ |= status::kHandshakeDone;
+    // Before any application data is written: the record layer starts at sequence number 0.
+    if (own_records_) TakeOverRecords();
     return FlushQueuedCleartext();
   }
   int ssl_error = SSL_get_error(ssl_, result);
@@ -270,6 +350,12 @@ uint32_t TlsSessionCore::EncryptAll(const uint8_t* data, size_t len) {
 // a renegotiation); `*written` says how far it got.
 uint32_t TlsSessionCore::EncryptSome(const uint8_t* data, size_t len, size_t* written) {
   *written = 0;
+  if (records_) {
+    TlsError error;
+    if (!records_->Write(&ciphertext_, data, len, &error)) return Fail(std::move(error));
+    *written = len;
+    return Status();
+  }
   while (*written < len) {
     ClearErrorQueue();
     size_t n = 0;
@@ -288,7 +374,20 @@ uint32_t TlsSessionCore::EncryptSome(const uint8_t* data, size_t len, size_t* wr
   return Status();
 }
 
+uint32_t TlsSessionCore::DecryptRecords(uint8_t* out, size_t out_cap, size_t* out_len) {
+  bool more = false;
+  TlsError error;
+  Tls13Records::ReadOutcome outcome = records_->Read(&ciphertext_, out, out_cap, out_len, &more, &error);
+  uint32_t bits = *out_len > 0 ? status::kHasPlaintext : 0;
+  // A fatal record error has queued its alert: the owner sends it as it closes.
+  if (outcome == Tls13Records::ReadOutcome::kError) return bits | Fail(std::move(error));
+  if (outcome == Tls13Records::ReadOutcome::kPeerClosed) sticky_ |= status::kPeerClosed;
+  if (more) bits |= status::kMorePlaintext;
+  return bits | Status();
+}
+
 uint32_t TlsSessionCore::DecryptInto(uint8_t* out, size_t out_cap, size_t* out_len) {
+  if (records_) return DecryptRecords(out, out_cap, out_len);
   size_t total = 0;
   uint32_t bits = 0;
   while (total < out_cap) {
@@ -326,7 +425,7 @@ uint32_t TlsSessionCore::Feed(const uint8_t* in, size_t in_len, uint8_t* out, si
                               size_t* out_len) {
   ClearErrorsOnEntryAndExit clear_errors;
   *out_len = 0;
-  if (ssl_ == nullptr) return Refuse("ERR_TLS_SESSION_CLOSED", "the session is closed");
+  if (IsClosed()) return Refuse("ERR_TLS_SESSION_CLOSED", "the session is closed");
   if (sticky_ & status::kError) return Status();
   // Read in place unless older bytes wait (they come first); the rest is kept below.
   if (ciphertext_.InputSize() == 0) {
@@ -352,7 +451,7 @@ uint32_t TlsSessionCore::DriveFed(uint8_t* out, size_t out_cap, size_t* out_len)
 uint32_t TlsSessionCore::Read(uint8_t* out, size_t out_cap, size_t* out_len) {
   ClearErrorsOnEntryAndExit clear_errors;
   *out_len = 0;
-  if (ssl_ == nullptr) return Refuse("ERR_TLS_SESSION_CLOSED", "the session is closed");
+  if (IsClosed()) return Refuse("ERR_TLS_SESSION_CLOSED", "the session is closed");
   if ((sticky_ & status::kError) || !HandshakeDone()) return Status();
   return DecryptInto(out, out_cap, out_len);
 }
@@ -364,7 +463,7 @@ uint32_t TlsSessionCore::Write(const uint8_t* data, size_t len) {
 
 uint32_t TlsSessionCore::WriteV(const ByteSpan* parts, size_t count) {
   ClearErrorsOnEntryAndExit clear_errors;
-  if (ssl_ == nullptr) return Refuse("ERR_TLS_SESSION_CLOSED", "the session is closed");
+  if (IsClosed()) return Refuse("ERR_TLS_SESSION_CLOSED", "the session is closed");
   if (sticky_ & status::kError) return Status();
   if (sticky_ & status::kShutdownSent) {
     return Fail(MakeError("ERR_TLS_WRITE_AFTER_SHUTDOWN", "write after close_notify was sent"));
@@ -413,12 +512,16 @@ uint32_t TlsSessionCore::WriteV(const ByteSpan* parts, size_t count) {
 
 uint32_t TlsSessionCore::Shutdown() {
   ClearErrorsOnEntryAndExit clear_errors;
-  if (ssl_ == nullptr) return Refuse("ERR_TLS_SESSION_CLOSED", "the session is closed");
+  if (IsClosed()) return Refuse("ERR_TLS_SESSION_CLOSED", "the session is closed");
   if (sticky_ & (status::kShutdownSent | status::kError)) return Status();
   sticky_ |= status::kShutdownSent;
   cleartext_.Clear();
   // No close_notify before the handshake has finished: there is no connection to close.
   if (!HandshakeDone()) return Status();
+  if (records_) {
+    TlsError error;
+    return records_->SendCloseNotify(&ciphertext_, &error) ? Status() : Fail(std::move(error));
+  }
   ClearErrorQueue();
   int result = SSL_shutdown(ssl_);
   if (result < 0) {
@@ -432,11 +535,11 @@ uint32_t TlsSessionCore::Shutdown() {
 }
 
 bool TlsSessionCore::SetContext(std::shared_ptr<SecureContext> context, TlsError* error) {
-  if (ssl_ == nullptr) {
+  if (IsClosed()) {
     *error = MakeError("ERR_TLS_SESSION_CLOSED", "the session is closed");
     return false;
   }
-  if (!(sticky_ & status::kNeedContext) && !SSL_in_before(ssl_)) {
+  if (ssl_ == nullptr || (!(sticky_ & status::kNeedContext) && !SSL_in_before(ssl_))) {
     *error = MakeError("ERR_TLS_CONTEXT_SWITCH_STATE",
                        "the context can change only at ClientHello (NEED_CONTEXT) or before the "
                        "handshake");
@@ -460,9 +563,9 @@ bool TlsSessionCore::SetContext(std::shared_ptr<SecureContext> context, TlsError
 
 uint32_t TlsSessionCore::Renegotiate() {
   ClearErrorsOnEntryAndExit clear_errors;
-  if (ssl_ == nullptr) return Refuse("ERR_TLS_SESSION_CLOSED", "the session is closed");
+  if (IsClosed()) return Refuse("ERR_TLS_SESSION_CLOSED", "the session is closed");
   if ((sticky_ & status::kError) || !HandshakeDone()) return Status();
-  if (SSL_version(ssl_) >= TLS1_3_VERSION) return KeyUpdate();
+  if (records_ || SSL_version(ssl_) >= TLS1_3_VERSION) return KeyUpdate();
   ClearErrorQueue();
   if (SSL_renegotiate(ssl_) != 1) {
     return FailFromSsl(SSL_ERROR_SSL, "ERR_TLS_RENEGOTIATION_REFUSED",
@@ -479,8 +582,12 @@ uint32_t TlsSessionCore::Renegotiate() {
 
 uint32_t TlsSessionCore::KeyUpdate() {
   ClearErrorsOnEntryAndExit clear_errors;
-  if (ssl_ == nullptr) return Refuse("ERR_TLS_SESSION_CLOSED", "the session is closed");
+  if (IsClosed()) return Refuse("ERR_TLS_SESSION_CLOSED", "the session is closed");
   if ((sticky_ & status::kError) || !HandshakeDone()) return Status();
+  if (records_) {
+    TlsError error;
+    return records_->SendKeyUpdate(&ciphertext_, true, &error) ? Status() : Fail(std::move(error));
+  }
   if (SSL_version(ssl_) < TLS1_3_VERSION) {
     return Fail(MakeError("ERR_TLS_KEY_UPDATE_UNSUPPORTED", "KeyUpdate needs TLS 1.3"));
   }
@@ -531,6 +638,7 @@ TlsError TlsSessionCore::TakeError() {
 }
 
 SessionFacts TlsSessionCore::Facts() const {
+  if (facts_) return facts_->session;
   SessionFacts facts;
   facts.server_name = server_name_;
   if (ssl_ == nullptr || !HandshakeDone()) return facts;
@@ -555,8 +663,16 @@ SessionFacts TlsSessionCore::Facts() const {
 }
 
 CertificateFacts TlsSessionCore::PeerCertificate() const {
+  if (facts_) return facts_->peer;
   if (ssl_ == nullptr) return CertificateFacts();
   return DescribeCertificate(SSL_get0_peer_certificate(ssl_));
+}
+
+HandshakeFacts TlsSessionCore::TakeHandshakeFacts() {
+  if (!facts_) return HandshakeFacts{Facts(), PeerCertificate()};
+  HandshakeFacts facts = std::move(*facts_);
+  facts_.reset();
+  return facts;
 }
 
 CertificateFacts TlsSessionCore::OwnCertificate() const {

@@ -16,12 +16,14 @@
 #include <memory>
 #include <string>
 
+#include <openssl/crypto.h>
 #include <openssl/ssl.h>
 
 #include "buffer_pool.h"
 #include "mem_bio.h"
 #include "secure_context.h"
 #include "ssl_error.h"
+#include "tls13_records.h"
 #include "x509_info.h"
 
 namespace siptls {
@@ -56,6 +58,10 @@ struct SessionOptions {
   // handshake by RFC 5922 section 7 (identity_check.h); "" = no check. A mismatch fails the
   // handshake with ERR_TLS_IDENTITY_MISMATCH.
   std::string identity;
+  // Once a TLS 1.3 handshake is done, run the record layer here (tls13_records.h) and free the
+  // SSL, when the connection allows it (see TlsSessionCore::TakeOverRecords). The facts of the
+  // handshake are then kept until TakeHandshakeFacts().
+  bool own_records = false;
 };
 
 // Negotiated facts of an established session (empty strings before the handshake).
@@ -72,6 +78,12 @@ struct SessionFacts {
   bool revoked = false;     // verify_result == X509_V_ERR_CERT_REVOKED
   bool expired = false;     // verify_result == X509_V_ERR_CERT_HAS_EXPIRED
   bool self_signed = false; // verify_result == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT
+};
+
+// What is known of a handshake once it is done (the transport's kSecure event).
+struct HandshakeFacts {
+  SessionFacts session;
+  CertificateFacts peer;
 };
 
 // The ClientHello callback every SecureContext installs (SSL_CTX_set_client_hello_cb(3)). It acts
@@ -123,7 +135,15 @@ class TlsSessionCore {
 
   // Current status bits, without doing anything.
   uint32_t Status() const;
-  bool IsClosed() const { return ssl_ == nullptr; }
+  bool IsClosed() const { return ssl_ == nullptr && !records_; }
+  // Whether the record layer runs here (the SSL is gone): see SessionOptions::own_records.
+  bool OwnsRecords() const { return records_ != nullptr; }
+  // Frees what an idle connection does not need until its next record (the expanded keys of
+  // the record layer run here). Nothing changes for the peer.
+  void Hibernate();
+  // A line OpenSSL's key log callback gives for this session's SSL (SSL_CTX_set_keylog_callback(3)):
+  // the traffic secrets the record layer starts from are kept until the handshake ends.
+  void OnKeyLogLine(const char* line);
 
   // Lets the records of the following calls go into `scratch` (`cap` bytes) instead of pool
   // blocks while nothing older waits, until SpillDirectOutput() (see MemBioBuffers). The owner
@@ -156,11 +176,11 @@ class TlsSessionCore {
   const std::string& ServerName() const { return server_name_; }
   SessionFacts Facts() const;
   CertificateFacts PeerCertificate() const;
+  // Facts() and PeerCertificate() for the owner's event, once: kept facts are let go.
+  HandshakeFacts TakeHandshakeFacts();
   CertificateFacts OwnCertificate() const;
   // The context in use now (the switched-to one after SetContext()).
   const std::shared_ptr<SecureContext>& Context() const { return context_; }
-  // The SSL, for code that needs OpenSSL directly (nullptr after Close()).
-  SSL* Ssl() const { return ssl_; }
 
  private:
   TlsSessionCore(std::shared_ptr<SecureContext> context, const SessionOptions& options);
@@ -171,7 +191,12 @@ class TlsSessionCore {
   uint32_t EncryptAll(const uint8_t* data, size_t len);
   uint32_t EncryptSome(const uint8_t* data, size_t len, size_t* written);
   uint32_t DecryptInto(uint8_t* out, size_t out_cap, size_t* out_len);
+  uint32_t DecryptRecords(uint8_t* out, size_t out_cap, size_t* out_len);
   uint32_t DriveFed(uint8_t* out, size_t out_cap, size_t* out_len);
+  // At the end of a TLS 1.3 handshake: the record layer moves here and the SSL is freed, when
+  // the suite is one of Tls13Records', OpenSSL holds no unread record (no read-ahead), a server
+  // sent no session tickets, and the traffic secrets were captured. Otherwise OpenSSL goes on.
+  void TakeOverRecords();
   uint32_t Refuse(const char* code, const char* reason);
   uint32_t Fail(TlsError error);
   uint32_t FailFromSsl(int ssl_error, const char* fallback_code, const char* fallback_reason);
@@ -204,6 +229,20 @@ class TlsSessionCore {
   };
   // Only sessions that check an identity have one: every idle inbound session would pay for it.
   std::unique_ptr<IdentityCheck> identity_;
+  // The record layer run here (SessionOptions::own_records), with what it starts from: the
+  // traffic secrets captured during the handshake, and the handshake's facts kept for the owner.
+  bool own_records_;
+  struct TrafficSecrets {
+    uint8_t client[kTls13MaxHashLength];
+    uint8_t server[kTls13MaxHashLength];
+    size_t length = 0;
+    bool have_client = false;
+    bool have_server = false;
+    ~TrafficSecrets() { OPENSSL_cleanse(this, sizeof(*this)); }
+  };
+  std::unique_ptr<TrafficSecrets> secrets_;
+  std::unique_ptr<Tls13Records> records_;
+  std::unique_ptr<HandshakeFacts> facts_;
 };
 
 }  // namespace siptls

@@ -136,6 +136,8 @@ class TransportWrap : public Napi::ObjectWrap<TransportWrap> {
     SetIfSize(o, "lowMemThreshold2", &l.low_mem_threshold2);
     Napi::Value close_notify = o.Get("sendCloseNotify");
     if (close_notify.IsBoolean()) l.send_close_notify = close_notify.As<Napi::Boolean>().Value();
+    Napi::Value own_records = o.Get("ownRecords");
+    if (own_records.IsBoolean()) l.own_records = own_records.As<Napi::Boolean>().Value();
     return env.Undefined();
   }
 
@@ -321,6 +323,7 @@ class TransportWrap : public Napi::ObjectWrap<TransportWrap> {
       o.Set("ctWqSize", Napi::Number::New(env, static_cast<double>(c->QueuedCleartext())));
       o.Set("cipherQueued", Napi::Number::New(env, static_cast<double>(c->QueuedCiphertext())));
       o.Set("flags", c->Flags());
+      o.Set("records", c->OwnsRecords() ? "sip-tls" : "openssl");
       array.Set(i++, o);
     }
     return array;

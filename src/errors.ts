@@ -88,6 +88,12 @@ export const TLS_ERROR_CODES = {
   ERR_TLS_KEY_UPDATE_FAILED: 'ERR_TLS_KEY_UPDATE_FAILED',
   /** A buffer block could not be allocated. */
   ERR_TLS_OUT_OF_MEMORY: 'ERR_TLS_OUT_OF_MEMORY',
+  /** The TLS 1.3 record layer run in sip-tls cannot derive its keys (tls13_record_layer). */
+  ERR_TLS_RECORD_KEYS: 'ERR_TLS_RECORD_KEYS',
+  /** OpenSSL refused to encrypt a TLS 1.3 record of the record layer run in sip-tls. */
+  ERR_TLS_RECORD_ENCRYPT: 'ERR_TLS_RECORD_ENCRYPT',
+  /** A connection's record sequence number would wrap (2^64 records): it is closed instead. */
+  ERR_TLS_RECORD_SEQUENCE: 'ERR_TLS_RECORD_SEQUENCE',
   /** Built for one OpenSSL series, running on another, `tls_force_run` unset. */
   ERR_TLS_OPENSSL_VERSION_MISMATCH: 'ERR_TLS_OPENSSL_VERSION_MISMATCH',
   // The transport (TlsModule, native/tls_connection.cc):

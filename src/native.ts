@@ -75,6 +75,15 @@ export interface SessionOptions {
    * Absent or '': no check (tls.cfg `identity_check`, module parameter `tls_identity_check`).
    */
   identity?: string;
+  /**
+   * Once a TLS 1.3 handshake with an AES-GCM or ChaCha20-Poly1305 suite is done, run the record
+   * layer in sip-tls and free OpenSSL's SSL (about 13 KiB): what the transport does with
+   * `tls13_record_layer` 1. Not when a server sent session tickets (`session_cache` on) or
+   * OpenSSL read ahead (`ssl_read_ahead`); `ownsRecords()` says whether it happened. Afterwards
+   * `facts()` and `peerCertificate()` give what the handshake ended with and `ownCertificate()`
+   * gives null. Default false.
+   */
+  ownRecords?: boolean;
 }
 
 /** Counters of the environment's buffer pool. */
@@ -145,6 +154,8 @@ export declare class TlsSession {
   /** Frees the SSL now; every later call throws. */
   close(): void;
   isClosed(): boolean;
+  /** Whether the record layer runs in sip-tls (`ownRecords`, after the handshake). */
+  ownsRecords(): boolean;
 }
 
 /** Status bits of the driving calls (native/tls_session_core.h). */

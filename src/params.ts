@@ -63,6 +63,7 @@ export interface ModuleParams {
   max_message_size: number;
   memory_budget: number;
   tls_identity_check: boolean;
+  tls13_record_layer: number;
 }
 
 export type ParamName = keyof ModuleParams;
@@ -203,6 +204,8 @@ export const PARAMS: readonly ParamSpec[] = [
     description: 'memory the low-memory thresholds are measured against; 0: the cgroup memory limit, else total system memory' }),
   p({ name: 'tls_identity_check', type: 'bool', default: false, runtime: null, path: false, unit: '', origin: 'sip-tls',
     description: 'RFC 5922 identity check of the server certificate by the client, during the handshake (sip: URI SAN, else DNS SAN without wildcards, CN only without SAN); per profile with tls.cfg identity_check; mismatch: ERR_TLS_IDENTITY_MISMATCH' }),
+  p({ name: 'tls13_record_layer', type: 'int', default: 1, min: 0, max: 1, runtime: null, path: false, unit: '', origin: 'sip-tls',
+    description: 'who runs the records of a TLS 1.3 connection once its handshake is done: 1 sip-tls, which frees OpenSSL\'s connection object (about 13 KiB; AES-GCM and ChaCha20-Poly1305 suites, not with session_cache or ssl_read_ahead), 0 OpenSSL' }),
 ];
 
 /** Parameters that no longer exist, with the one that replaced them. */

@@ -30,6 +30,7 @@ export class Session {
     }
     this.native = new native.TlsSession(context, {
       isServer: init.isServer, serverName: init.serverName, pauseOnSni: init.pauseOnSni, identity: init.identity,
+      ownRecords: init.ownRecords,
     });
     this.out = Buffer.allocUnsafe(size);
   }
@@ -99,5 +100,10 @@ export class Session {
 
   get closed(): boolean {
     return this.native.isClosed();
+  }
+
+  /** Whether the record layer runs in sip-tls (`ownRecords`, once the handshake is done). */
+  get ownsRecords(): boolean {
+    return this.native.ownsRecords();
   }
 }

@@ -176,6 +176,8 @@ export interface ConnectionListEntry {
   flags: number;
   state: string;
   generation: number;
+  /** Who runs the connection's records (sip-tls: tls13_record_layer, after a TLS 1.3 handshake). */
+  records: 'sip-tls' | 'openssl';
 }
 
 /** `info()`: Kamailio's tls.info fields plus the transport's counters. */
@@ -319,6 +321,7 @@ export class TlsModule extends EventEmitter {
       ctWqBlkSize: p.get('ct_wq_blk_size'),
       maxMessageSize: p.get('max_message_size'),
       sendCloseNotify: p.get('send_close_notify'),
+      ownRecords: p.get('tls13_record_layer') === 1,
       memoryBudget: memoryBudgetKB(p) * 1024,
       lowMemThreshold1: threshold1 * 1024,
       lowMemThreshold2: threshold2 * 1024,
@@ -477,6 +480,7 @@ export class TlsModule extends EventEmitter {
         flags: n.flags,
         state: KAMAILIO_STATES[n.state][n.outbound ? 1 : 0],
         generation: n.generation,
+        records: n.records,
       };
     });
   }

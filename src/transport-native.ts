@@ -77,6 +77,8 @@ export interface TransportLimits {
   /** `max_message_size`, bytes. */
   maxMessageSize?: number;
   sendCloseNotify?: boolean;
+  /** `tls13_record_layer` 1: TLS 1.3 records run in sip-tls after the handshake (SessionOptions.ownRecords). */
+  ownRecords?: boolean;
   /** Bytes; 0 no budget (no low-memory checks). */
   memoryBudget?: number;
   /** Bytes; 0 off. */
@@ -97,6 +99,8 @@ export interface NativeConnectionState {
   cipherQueued: number;
   /** Kamailio tls.list flags: 1 WR_WANTS_RD, 2 HANDSHAKED. */
   flags: number;
+  /** Who runs the records: sip-tls after a TLS 1.3 handshake (tls13_record_layer), else OpenSSL. */
+  records: 'sip-tls' | 'openssl';
 }
 
 /** Counters of the native transport (`Transport#stats()`). */

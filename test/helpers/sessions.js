@@ -84,10 +84,13 @@ function pump(a, b, { chunk = 0, rounds = 50 } = {}) {
   return flights;
 }
 
-/** Client and server sessions, handshaken as far as they go. */
-function connect(serverCtx, clientCtx, { serverName, pauseOnSni, chunk } = {}) {
-  const server = new Side(serverCtx, { isServer: true, pauseOnSni });
-  const client = new Side(clientCtx, { isServer: false, serverName });
+/**
+ * Client and server sessions, handshaken as far as they go. `serverOptions` and `clientOptions`
+ * add session options (ownRecords).
+ */
+function connect(serverCtx, clientCtx, { serverName, pauseOnSni, chunk, serverOptions = {}, clientOptions = {} } = {}) {
+  const server = new Side(serverCtx, { isServer: true, pauseOnSni, ...serverOptions });
+  const client = new Side(clientCtx, { isServer: false, serverName, ...clientOptions });
   client.feed(null);
   pump(client, server, { chunk });
   return { server, client };

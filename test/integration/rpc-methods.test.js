@@ -13,7 +13,7 @@ const h = require('./rpc-helpers');
 
 const KAMAILIO_INFO = ['max_connections', 'opened_connections', 'clear_text_write_queued_bytes'];
 const LIST_FIELDS = ['id', 'dom', 'sni', 'timestamp', 'timeout', 'src_ip', 'src_port', 'dst_ip', 'dst_port',
-  'cipher', 'ct_wq_size', 'enc_rd_buf', 'flags', 'state', 'generation'];
+  'cipher', 'ct_wq_size', 'enc_rd_buf', 'flags', 'state', 'generation', 'records'];
 const KAMAILIO_OPTIONS = ['force_run', 'method', 'verify_certificate', 'verify_depth', 'require_certificate',
   'verify_client', 'private_key', 'ca_list', 'certificate', 'cipher_list', 'session_cache', 'session_id', 'config',
   'log', 'debug', 'connection_timeout', 'disable_compression', 'ssl_release_buffers', 'ssl_freelist_max',
@@ -98,6 +98,8 @@ describe('rpc methods against sip-tls serve', function () {
         assert.strictEqual(shaking.flags & 2, 0);
         assert.ok(shaking.cipher === '' || shaking.cipher === 'unknown', JSON.stringify(shaking.cipher));
         assert.strictEqual(up.generation, firstGeneration, 'a connection keeps the generation it started with');
+        assert.strictEqual(up.records, 'sip-tls', 'a TLS 1.3 connection\'s records run in sip-tls (tls13_record_layer)');
+        assert.strictEqual(shaking.records, 'openssl');
         assert.ok((await callRpc(targets[i], 'tls.info')).generation >= firstGeneration);
       });
 

@@ -22,10 +22,12 @@ function kernelHasIoUring() {
 
 /** The child server with `env` (and a shell `ulimit -n` when `fileLimit` is given). */
 async function startChild(children, env = {}, fileLimit) {
-  const execArgv = [];
+  // The child's SIP_TLS_IO_URING is the test's, not whatever this process was started with.
+  const childEnv = { ...process.env, ...env };
+  if (!('SIP_TLS_IO_URING' in env)) delete childEnv.SIP_TLS_IO_URING;
   const child = fileLimit === undefined
-    ? fork(CHILD, [], { env: { ...process.env, ...env }, execArgv })
-    : fork(CHILD, [], { env: { ...process.env, ...env }, execPath: '/bin/sh', execArgv: ['-c', `ulimit -n ${fileLimit} && exec "${process.execPath}" "$0" "$@"`] });
+    ? fork(CHILD, [], { env: childEnv, execArgv: [] })
+    : fork(CHILD, [], { env: childEnv, execPath: '/bin/sh', execArgv: ['-c', `ulimit -n ${fileLimit} && exec "${process.execPath}" "$0" "$@"`] });
   children.push(child);
   const { port } = await new Promise((resolve, reject) => {
     child.once('message', resolve);

@@ -61,6 +61,7 @@ const EXPECTED_DEFAULTS = {
   max_message_size: 65535,
   memory_budget: 0,
   tls_identity_check: false,
+  tls13_record_layer: 1,
 };
 
 // [a valid value as written in sip-tls.ini, what it becomes, an invalid value]
@@ -116,6 +117,7 @@ const SAMPLES = {
   max_message_size: ['131072', 131072, '100'],
   memory_budget: ['2097152', 2097152, '-1'],
   tls_identity_check: ['yes', true, 'strict'],
+  tls13_record_layer: ['0', 0, '2'],
 };
 
 describe('params: the parameter table', () => {
