@@ -39,9 +39,10 @@ EVP_CIPHER* AddonData::Tls13Cipher(const Tls13Suite& suite) {
   return cipher;
 }
 
-EVP_KDF* AddonData::Hkdf() {
-  if (hkdf_ == nullptr) hkdf_ = EVP_KDF_fetch(libctx_, "HKDF", nullptr);
-  return hkdf_;
+EVP_KDF_CTX* AddonData::Tls13Hkdf(const Tls13Suite& suite) {
+  EVP_KDF_CTX*& context = tls13_hkdf_[suite.index];
+  if (context == nullptr) context = NewTls13Hkdf(libctx_, suite);
+  return context;
 }
 
 uint8_t* AddonData::RecordReadBuffer() {
@@ -56,7 +57,7 @@ uint8_t* AddonData::RecordWriteBuffer() {
 
 AddonData::~AddonData() {
   for (EVP_CIPHER* cipher : tls13_ciphers_) EVP_CIPHER_free(cipher);
-  EVP_KDF_free(hkdf_);
+  for (EVP_KDF_CTX* context : tls13_hkdf_) EVP_KDF_CTX_free(context);
   if (bio_method_ != nullptr) BIO_meth_free(bio_method_);
   if (default_provider_ != nullptr) OSSL_PROVIDER_unload(default_provider_);
   if (libctx_ != nullptr) OSSL_LIB_CTX_free(libctx_);

@@ -49,10 +49,11 @@ class AddonData {
   uint8_t* RecordStage() { return record_stage_.get(); }
 
   // What the TLS 1.3 record layer (tls13_records.h) needs, fetched once in LibCtx(): a suite's
-  // cipher and HKDF (nullptr if the library context lacks them), and one record's buffers for
-  // ciphertext read and written (a session call never runs inside another).
+  // cipher, and an HKDF context in expand-only mode with the suite's hash set (nullptr if the
+  // library context lacks them); one record's buffers for ciphertext read and written (a
+  // session call never runs inside another, so neither do two derivations).
   EVP_CIPHER* Tls13Cipher(const Tls13Suite& suite);
-  EVP_KDF* Hkdf();
+  EVP_KDF_CTX* Tls13Hkdf(const Tls13Suite& suite);
   static constexpr size_t kRecordBufferSize = 5 + 16384 + 256;  // RFC 8446 section 5.2
   uint8_t* RecordReadBuffer();
   uint8_t* RecordWriteBuffer();
@@ -70,7 +71,7 @@ class AddonData {
   BufferPool pool_;
   std::unique_ptr<uint8_t[]> record_stage_{new uint8_t[kRecordStageSize]};
   EVP_CIPHER* tls13_ciphers_[kTls13SuiteCount] = {};
-  EVP_KDF* hkdf_ = nullptr;
+  EVP_KDF_CTX* tls13_hkdf_[kTls13SuiteCount] = {};
   std::unique_ptr<uint8_t[]> record_read_buffer_;
   std::unique_ptr<uint8_t[]> record_write_buffer_;
   std::unique_ptr<EngineKeys> engine_;

@@ -22,7 +22,31 @@ const char* KindName(EventKind kind) {
   return "unknown";
 }
 
-Napi::Object EventObject(Napi::Env env, const ConnEvent& event) {
+// Kept shared facts; past this, facts go out whole each time.
+constexpr size_t kMaxSharedFacts = 64;
+
+bool SameFacts(const SessionFacts& a, const SessionFacts& b) {
+  return a.version == b.version && a.cipher == b.cipher && a.cipher_bits == b.cipher_bits &&
+         a.description == b.description && a.server_name == b.server_name &&
+         a.verify_result == b.verify_result && a.verify_error == b.verify_error &&
+         a.peer_certificate == b.peer_certificate && a.verified == b.verified &&
+         a.revoked == b.revoked && a.expired == b.expired && a.self_signed == b.self_signed;
+}
+
+}  // namespace
+
+uint32_t EventBatch::SharedFactsId(const SessionFacts& facts, bool* first) {
+  *first = false;
+  for (size_t i = 0; i < shared_facts_.size(); i++) {
+    if (SameFacts(shared_facts_[i], facts)) return static_cast<uint32_t>(i + 1);
+  }
+  if (shared_facts_.size() == kMaxSharedFacts) return 0;
+  shared_facts_.push_back(facts);
+  *first = true;
+  return static_cast<uint32_t>(shared_facts_.size());
+}
+
+Napi::Object EventBatch::EventObject(Napi::Env env, const ConnEvent& event) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("type", KindName(event.kind));
   o.Set("id", event.id);
@@ -42,7 +66,10 @@ Napi::Object EventObject(Napi::Env env, const ConnEvent& event) {
       break;
     case EventKind::kSecure:
       if (event.facts) {
-        o.Set("facts", TransportFactsToValue(env, event.facts->session, event.facts->peer));
+        bool first = true;
+        uint32_t id = event.facts->peer.present ? 0 : SharedFactsId(event.facts->session, &first);
+        o.Set("factsId", id);
+        if (first) o.Set("facts", TransportFactsToValue(env, event.facts->session, event.facts->peer));
       }
       break;
     case EventKind::kClose:
@@ -53,8 +80,6 @@ Napi::Object EventObject(Napi::Env env, const ConnEvent& event) {
   }
   return o;
 }
-
-}  // namespace
 
 ConnEvent& EventBatch::Add(EventKind kind, uint32_t id) {
   events_.emplace_back();

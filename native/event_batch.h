@@ -54,6 +54,13 @@ class EventBatch {
   void TakeInto(Napi::Env env, std::vector<napi_value>* args);
 
  private:
+  Napi::Object EventObject(Napi::Env env, const ConnEvent& event);
+  // The id (1-based) of facts without a peer certificate that were sent before, else 0 (and
+  // they are remembered under a new id while there is room): thousands of connections share a
+  // handful of such facts, and a kSecure event then carries the id instead of a new object.
+  uint32_t SharedFactsId(const SessionFacts& facts, bool* first);
+
+  std::vector<SessionFacts> shared_facts_;
   std::vector<ConnEvent> events_;
   std::vector<char> bytes_;
   std::vector<uint32_t> index_;

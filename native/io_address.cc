@@ -18,9 +18,13 @@ void SocketAddress(int fd, bool local, std::string* ip, uint32_t* port) {
   socklen_t len = sizeof(storage);
   int result = local ? getsockname(fd, reinterpret_cast<sockaddr*>(&storage), &len)
                      : getpeername(fd, reinterpret_cast<sockaddr*>(&storage), &len);
+  if (result != 0) storage.ss_family = AF_UNSPEC;
+  AddressText(storage, ip, port);
+}
+
+void AddressText(const sockaddr_storage& storage, std::string* ip, uint32_t* port) {
   ip->clear();
   *port = 0;
-  if (result != 0) return;
   char text[INET6_ADDRSTRLEN] = {0};
   if (storage.ss_family == AF_INET6) {
     auto* in6 = reinterpret_cast<const sockaddr_in6*>(&storage);
@@ -30,6 +34,8 @@ void SocketAddress(int fd, bool local, std::string* ip, uint32_t* port) {
     auto* in4 = reinterpret_cast<const sockaddr_in*>(&storage);
     uv_ip4_name(in4, text, sizeof(text));
     *port = ntohs(in4->sin_port);
+  } else {
+    return;
   }
   *ip = text;
 }

@@ -46,7 +46,7 @@ std::unique_ptr<Tls13Records> Tls13Records::Create(std::shared_ptr<AddonData> ad
   std::unique_ptr<Tls13Records> records(new Tls13Records(std::move(addon), suite, client, max_fragment));
   std::memcpy(records->read_.secret, read_secret, suite.hash_len);
   std::memcpy(records->write_.secret, write_secret, suite.hash_len);
-  if (records->addon_->Tls13Cipher(suite) == nullptr || records->addon_->Hkdf() == nullptr ||
+  if (records->addon_->Tls13Cipher(suite) == nullptr || records->addon_->Tls13Hkdf(suite) == nullptr ||
       !records->DeriveKeys(&records->read_) || !records->DeriveKeys(&records->write_)) {
     *error = MakeError("ERR_TLS_RECORD_KEYS", std::string("cannot derive the ") + suite.cipher_name +
                                                   " record keys from the handshake's secrets");
@@ -69,10 +69,9 @@ void Tls13Records::Hibernate() {
 
 bool Tls13Records::DeriveKeys(Direction* direction) {
   // 7.3: [sender]_write_key = HKDF-Expand-Label(Secret, "key", "", key_length), and "iv".
-  if (!HkdfExpandLabel(addon_->Hkdf(), *suite_, direction->secret, "key", direction->key,
-                       suite_->key_len) ||
-      !HkdfExpandLabel(addon_->Hkdf(), *suite_, direction->secret, "iv", direction->iv,
-                       kTls13IvLength)) {
+  EVP_KDF_CTX* hkdf = addon_->Tls13Hkdf(*suite_);
+  if (!HkdfExpandLabel(hkdf, *suite_, direction->secret, "key", direction->key, suite_->key_len) ||
+      !HkdfExpandLabel(hkdf, *suite_, direction->secret, "iv", direction->iv, kTls13IvLength)) {
     return false;
   }
   direction->sequence = 0;
@@ -84,7 +83,7 @@ bool Tls13Records::DeriveKeys(Direction* direction) {
 bool Tls13Records::UpdateKeys(Direction* direction) {
   // 7.2: application_traffic_secret_N+1 = HKDF-Expand-Label(secret_N, "traffic upd", "", Hash.length)
   uint8_t next[kTls13MaxHashLength];
-  if (!HkdfExpandLabel(addon_->Hkdf(), *suite_, direction->secret, "traffic upd", next,
+  if (!HkdfExpandLabel(addon_->Tls13Hkdf(*suite_), *suite_, direction->secret, "traffic upd", next,
                        suite_->hash_len)) {
     return false;
   }

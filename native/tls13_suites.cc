@@ -26,7 +26,25 @@ const Tls13Suite* FindTls13Suite(uint16_t id) {
   return nullptr;
 }
 
-bool HkdfExpandLabel(EVP_KDF* kdf, const Tls13Suite& suite, const uint8_t* secret,
+EVP_KDF_CTX* NewTls13Hkdf(OSSL_LIB_CTX* libctx, const Tls13Suite& suite) {
+  EVP_KDF* kdf = EVP_KDF_fetch(libctx, "HKDF", nullptr);
+  EVP_KDF_CTX* context = kdf != nullptr ? EVP_KDF_CTX_new(kdf) : nullptr;
+  EVP_KDF_free(kdf);  // the context holds its own reference
+  if (context == nullptr) return nullptr;
+  int mode = EVP_KDF_HKDF_MODE_EXPAND_ONLY;
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode),
+      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, const_cast<char*>(suite.digest_name), 0),
+      OSSL_PARAM_construct_end(),
+  };
+  if (EVP_KDF_CTX_set_params(context, params) != 1) {
+    EVP_KDF_CTX_free(context);
+    return nullptr;
+  }
+  return context;
+}
+
+bool HkdfExpandLabel(EVP_KDF_CTX* hkdf, const Tls13Suite& suite, const uint8_t* secret,
                      const char* label, uint8_t* out, size_t out_len) {
   // struct { uint16 length; opaque label<7..255> = "tls13 " + Label; opaque context<0..255>; }
   static const char kPrefix[] = "tls13 ";
@@ -43,19 +61,14 @@ bool HkdfExpandLabel(EVP_KDF* kdf, const Tls13Suite& suite, const uint8_t* secre
   std::memcpy(info + n, label, label_len);
   n += label_len;
   info[n++] = 0;  // empty context
-  EVP_KDF_CTX* ctx = EVP_KDF_CTX_new(kdf);
-  if (ctx == nullptr) return false;
-  int mode = EVP_KDF_HKDF_MODE_EXPAND_ONLY;
+  // Setting the key and the info replaces what the previous derivation left (HKDF keeps them
+  // in the context until the next set), so the context is reused as it is.
   OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode),
-      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, const_cast<char*>(suite.digest_name), 0),
       OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, const_cast<uint8_t*>(secret), suite.hash_len),
       OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info, n),
       OSSL_PARAM_construct_end(),
   };
-  bool ok = EVP_KDF_derive(ctx, out, out_len, params) == 1;
-  EVP_KDF_CTX_free(ctx);
-  return ok;
+  return hkdf != nullptr && EVP_KDF_derive(hkdf, out, out_len, params) == 1;
 }
 
 }  // namespace siptls

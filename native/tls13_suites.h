@@ -29,9 +29,13 @@ constexpr size_t kTls13MaxKeyLength = 32;
 // not the CCM suites), else nullptr.
 const Tls13Suite* FindTls13Suite(uint16_t id);
 
-// HKDF-Expand-Label(secret, label, "", out_len) with the suite's hash, in `libctx`. `kdf` is a
-// fetched "HKDF" (EVP_KDF_fetch(3)). Returns false if OpenSSL refuses.
-bool HkdfExpandLabel(EVP_KDF* kdf, const Tls13Suite& suite, const uint8_t* secret,
+// An HKDF context in `libctx` for the suite: expand-only, the suite's hash set once, so that a
+// derivation sets only the secret and the label (no fetch per call). nullptr if OpenSSL refuses.
+EVP_KDF_CTX* NewTls13Hkdf(OSSL_LIB_CTX* libctx, const Tls13Suite& suite);
+
+// HKDF-Expand-Label(secret, label, "", out_len) with `hkdf` (NewTls13Hkdf() of the suite).
+// Returns false if OpenSSL refuses.
+bool HkdfExpandLabel(EVP_KDF_CTX* hkdf, const Tls13Suite& suite, const uint8_t* secret,
                      const char* label, uint8_t* out, size_t out_len);
 
 }  // namespace siptls

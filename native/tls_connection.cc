@@ -129,9 +129,10 @@ bool TlsConnection::StartSession(std::shared_ptr<SecureContext> context, bool se
   return session_ != nullptr;
 }
 
-TlsConnection* TlsConnection::Accept(IoLoop* loop, int fd, uint32_t listener_id,
-                                     std::shared_ptr<SecureContext> context, uint32_t generation,
-                                     bool pause_on_sni, bool await_profile, TlsError* error) {
+TlsConnection* TlsConnection::Accept(IoLoop* loop, int fd, const AcceptedAddresses& addresses,
+                                     uint32_t listener_id, std::shared_ptr<SecureContext> context,
+                                     uint32_t generation, bool pause_on_sni, bool await_profile,
+                                     TlsError* error) {
   auto* connection = new TlsConnection(loop, fd, generation, false);
   // Not watched for reading while JS picks the profile; EPOLLERR and EPOLLHUP still come.
   if (!connection->StartSession(std::move(context), true, std::string(), pause_on_sni, error) ||
@@ -143,7 +144,7 @@ TlsConnection* TlsConnection::Accept(IoLoop* loop, int fd, uint32_t listener_id,
   connection->interest_ = await_profile ? 0 : kReadInterest;
   loop->AddConnection(connection);
   loop->Counters().accepted++;
-  connection->QueueOpenEvent(listener_id, await_profile);
+  connection->QueueOpenEvent(listener_id, await_profile, &addresses);
   if (await_profile) {
     connection->state_ = ConnState::kProfileWait;
   } else {
@@ -181,14 +182,24 @@ TlsConnection* TlsConnection::Connect(IoLoop* loop, const sockaddr* addr,
   return connection;
 }
 
-void TlsConnection::QueueOpenEvent(uint32_t listener_id, bool await_profile) {
+void TlsConnection::QueueOpenEvent(uint32_t listener_id, bool await_profile,
+                                   const AcceptedAddresses* addresses) {
   ConnEvent& event = loop_->Batch().Add(EventKind::kOpen, id_);
   event.flag = outbound_;
   event.await_profile = await_profile;
   event.listener = listener_id;
   event.generation = generation_;
-  SocketAddress(fd_, true, &event.local_ip, &event.local_port);
-  SocketAddress(fd_, false, &event.remote_ip, &event.remote_port);
+  if (addresses != nullptr && addresses->local_ip != nullptr) {
+    event.local_ip = *addresses->local_ip;
+    event.local_port = addresses->local_port;
+  } else {
+    SocketAddress(fd_, true, &event.local_ip, &event.local_port);
+  }
+  if (addresses != nullptr) {
+    AddressText(*addresses->peer, &event.remote_ip, &event.remote_port);
+  } else {
+    SocketAddress(fd_, false, &event.remote_ip, &event.remote_port);
+  }
   loop_->WakeUp();
 }
 
@@ -232,7 +243,7 @@ void TlsConnection::OnConnected() {
   loop_->Counters().connected++;
   int one = 1;
   setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  QueueOpenEvent(0, false);
+  QueueOpenEvent(0, false, nullptr);
   SetInterest(kReadInterest);
   // A client's first Feed() with no input produces the ClientHello.
   Drive(nullptr, 0);

@@ -42,6 +42,15 @@ class PoolPartialStore : public PartialStore {
   size_t heap_size_ = 0;
 };
 
+// What is known of an accepted connection's addresses without asking its socket: the peer's
+// (from accept4(2)) and, for a listener bound to one address, the local one (a wildcard
+// listener's connection asks its socket, getsockname(2)).
+struct AcceptedAddresses {
+  const sockaddr_storage* peer;
+  const std::string* local_ip;  // nullptr: ask the socket
+  uint32_t local_port;
+};
+
 enum class ConnState : uint8_t {
   kConnecting,   // outbound TCP connect pending
   kHandshake,    // TLS handshake running (tls_accept / tls_connect)
@@ -60,9 +69,10 @@ class TlsConnection : private FrameSink {
   // Takes over the accepted socket `fd`. Returns nullptr (and closes `fd`) when the session
   // cannot be created; the caller counts it.
   // With `await_profile`, nothing is read until ResumeHandshake() (the kOpen event asks JS).
-  static TlsConnection* Accept(IoLoop* loop, int fd, uint32_t listener_id,
-                               std::shared_ptr<SecureContext> context, uint32_t generation,
-                               bool pause_on_sni, bool await_profile, TlsError* error);
+  static TlsConnection* Accept(IoLoop* loop, int fd, const AcceptedAddresses& addresses,
+                               uint32_t listener_id, std::shared_ptr<SecureContext> context,
+                               uint32_t generation, bool pause_on_sni, bool await_profile,
+                               TlsError* error);
   // Starts an outbound connection to `addr`. With `hold`, decrypted data flows but nothing is
   // sent after the handshake until Release() (the connection-out event decides). A non-empty
   // `identity` is the SIP domain the server certificate must name (SessionOptions::identity).
@@ -140,7 +150,8 @@ class TlsConnection : private FrameSink {
   bool StartSession(std::shared_ptr<SecureContext> context, bool server,
                     const std::string& server_name, bool pause_on_sni, TlsError* error,
                     const std::string& identity = std::string());
-  void QueueOpenEvent(uint32_t listener_id, bool await_profile);
+  // `addresses`: what accept4(2) told; nullptr (outbound) asks the socket for both.
+  void QueueOpenEvent(uint32_t listener_id, bool await_profile, const AcceptedAddresses* addresses);
   // Runs one session step's result: clear text to the framer, ciphertext to the socket,
   // handshake completion, SNI pause, errors and close_notify.
   void HandleStatus(uint32_t status, size_t plain_len);

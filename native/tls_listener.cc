@@ -75,12 +75,14 @@ TlsListener* TlsListener::Create(IoLoop* loop, const std::string& ip, uint32_t p
     delete listener;
     return nullptr;
   }
+  SocketAddress(fd, true, &listener->ip_, &listener->port_);
   loop->AddListener(listener);
   return listener;
 }
 
 void TlsListener::Address(std::string* ip, uint32_t* port) const {
-  SocketAddress(fd_, true, ip, port);
+  *ip = ip_;
+  *port = port_;
 }
 
 void TlsListener::SetContext(std::shared_ptr<SecureContext> context, uint32_t generation,
@@ -96,9 +98,10 @@ void TlsListener::Refuse(int fd) {
   close(fd);
 }
 
-bool TlsListener::AcceptOne(int* fd) {
+bool TlsListener::AcceptOne(int* fd, sockaddr_storage* peer) {
   for (;;) {
-    *fd = accept4(fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    socklen_t length = sizeof(*peer);
+    *fd = accept4(fd_, reinterpret_cast<sockaddr*>(peer), &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (*fd >= 0) return true;
     // The connection was reset while it waited in the backlog: try the next one.
     if (errno == ECONNABORTED || errno == EINTR) continue;
@@ -116,7 +119,10 @@ bool TlsListener::AcceptOne(int* fd) {
 void TlsListener::AcceptPending() {
   IoCounters& counters = loop_->Counters();
   int fd;
-  for (int i = 0; i < kMaxAcceptsPerReport && AcceptOne(&fd); i++) {
+  sockaddr_storage peer;
+  // A wildcard listener's connections each learn their own local address.
+  AcceptedAddresses addresses{&peer, wildcard_ ? nullptr : &ip_, port_};
+  for (int i = 0; i < kMaxAcceptsPerReport && AcceptOne(&fd, &peer); i++) {
     int64_t max = loop_->Limits().max_connections;
     if (max >= 0 && counters.opened >= static_cast<uint64_t>(max)) {
       counters.refused_max_connections++;
@@ -128,8 +134,8 @@ void TlsListener::AcceptPending() {
       continue;
     }
     TlsError error;
-    if (TlsConnection::Accept(loop_, fd, id_, context_, generation_, pause_on_sni_, wildcard_,
-                              &error) == nullptr) {
+    if (TlsConnection::Accept(loop_, fd, addresses, id_, context_, generation_, pause_on_sni_,
+                              wildcard_, &error) == nullptr) {
       counters.handshake_failures++;
     }
   }

@@ -4,6 +4,8 @@
 #ifndef SIPTLS_TLS_LISTENER_H_
 #define SIPTLS_TLS_LISTENER_H_
 
+#include <sys/socket.h>
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -36,9 +38,10 @@ class TlsListener {
   TlsListener(IoLoop* loop, int fd, std::shared_ptr<SecureContext> context, uint32_t generation,
               bool pause_on_sni);
   ~TlsListener();
-  // Accepts one connection's socket, or returns false when the backlog is empty or accept(2)
-  // fails for want of descriptors (counted; the connection is refused, not left to spin).
-  bool AcceptOne(int* fd);
+  // Accepts one connection's socket (and its peer's address), or returns false when the backlog
+  // is empty or accept(2) fails for want of descriptors (counted; the connection is refused,
+  // not left to spin).
+  bool AcceptOne(int* fd, sockaddr_storage* peer);
   // Closes an accepted socket with a reset: the refusal Kamailio makes at tls_max_connections and
   // below low_mem_threshold1 (the client learns at once, and no TIME_WAIT stays here).
   static void Refuse(int fd);
@@ -50,6 +53,8 @@ class TlsListener {
   uint32_t generation_;
   bool pause_on_sni_;
   bool wildcard_ = false;  // bound to 0.0.0.0 or ::: the profile depends on each connection's address
+  std::string ip_;         // the bound address (the real port when 0 was asked for)
+  uint32_t port_ = 0;
 };
 
 }  // namespace siptls

@@ -259,6 +259,7 @@ export class TlsModule extends EventEmitter {
   /** keylog_mode bit 4: a key log line at NOTICE (queued by the addon, after the SSL call). */
   private readonly keylogNotice = (line: string): void => this.log(LogLevel.NOTICE, `keylog: ${line}`);
   private readonly sharedFacts = new Map<string, Readonly<NativeTlsFacts>>();
+  private readonly factsById = new Map<number, Readonly<NativeTlsFacts>>();
   private readonly localEndpoints = new Map<string, Endpoint>();
   private readonly connectServerId = new ConnectServerId();
   private configuredListening = false;
@@ -589,6 +590,18 @@ export class TlsModule extends EventEmitter {
     return cached(this.sharedFacts, key, () => Object.freeze(facts));
   }
 
+  /** The facts of a 'secure' event: sent once per `factsId`, then named by it. */
+  private factsOf(event: Extract<TransportEvent, { type: 'secure' }>): Readonly<NativeTlsFacts> {
+    if (!event.facts) {
+      const known = this.factsById.get(event.factsId);
+      if (!known) throw new Error(`transport: facts ${event.factsId} of connection ${event.id} were never sent`);
+      return known;
+    }
+    const facts = this.shareFacts(event.facts);
+    if (event.factsId > 0) this.factsById.set(event.factsId, facts);
+    return facts;
+  }
+
   /** One object per local address: every inbound connection of a listener has the same. */
   private localEndpoint(ip: string, port: number): Endpoint {
     return cached(this.localEndpoints, `${ip}\n${port}`, () => Object.freeze({ ip, port }));
@@ -620,7 +633,7 @@ export class TlsModule extends EventEmitter {
     for (const event of events) {
       if (event.type === 'open') guarded(() => this.onOpen(event));
       else if (event.type === 'sni') guarded(() => this.onSni(event.id, event.serverName));
-      else if (event.type === 'secure') guarded(() => this.onSecure(event.id, event.facts));
+      else if (event.type === 'secure') guarded(() => this.onSecure(event.id, this.factsOf(event)));
     }
     // The hot loop: no closure per message, one try block around the whole run (re-entered
     // after a throwing handler at the next message).
@@ -683,10 +696,10 @@ export class TlsModule extends EventEmitter {
     }
   }
 
-  private onSecure(id: number, facts: NativeTlsFacts): void {
+  private onSecure(id: number, facts: Readonly<NativeTlsFacts>): void {
     const c = this.conns.get(id);
     if (!c) return;
-    c.facts = this.shareFacts(facts);
+    c.facts = facts;
     c.state = 'established';
     if (!c.outbound) c.settle?.resolve(c);
     if (!c.outbound) c.sni = facts.serverName;

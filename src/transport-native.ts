@@ -13,7 +13,11 @@ export type TransportEvent =
       /** Accepted on a wildcard address: nothing is read until resume() gives the profile's context. */
       awaitProfile: boolean }
   | { type: 'sni'; id: number; serverName: string }
-  | { type: 'secure'; id: number; facts: NativeTlsFacts }
+  /**
+   * `factsId` > 0: facts without a peer certificate, the same for every connection with this id;
+   * `facts` comes with the first event of an id (and always when `factsId` is 0).
+   */
+  | { type: 'secure'; id: number; factsId: number; facts?: NativeTlsFacts }
   | { type: 'close'; id: number; reason: string; code: string; byPeer: boolean };
 
 /** Distinguished name fields of a certificate (the guide's `@tls.peer.subject.*`). */
