@@ -374,7 +374,8 @@ size_t IoLoop::MemoryInUse() const {
   used += batch_.MessageBytes();
   used += turn_text_.Bytes();
   used += static_cast<size_t>(partial_bytes_ > 0 ? partial_bytes_ : 0);
-  used += connections_.size() * kConnectionEstimate;
+  size_t own = static_cast<size_t>(own_records_connections_);
+  used += (connections_.size() - own) * kConnectionEstimate + own * kOwnRecordsConnectionEstimate;
   return used;
 }
 

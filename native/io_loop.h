@@ -24,6 +24,7 @@
 #include "addon_data.h"
 #include "event_batch.h"
 #include "io_limits.h"
+#include "long_lived.h"
 #include "socket_batch.h"
 #include "turn_text.h"
 
@@ -100,7 +101,7 @@ class IoLoop {
   void AddConnection(TlsConnection* connection);
   void RemoveConnection(uint32_t id);
   TlsConnection* FindConnection(uint32_t id) const;
-  const std::unordered_map<uint32_t, TlsConnection*>& Connections() const { return connections_; }
+  const auto& Connections() const { return connections_; }
 
   void AddListener(TlsListener* listener);
   void RemoveListener(uint32_t id);
@@ -110,7 +111,6 @@ class IoLoop {
   void MarkDirty(TlsConnection* connection);
   // Something was added to the batch: make sure the check phase runs without blocking first.
   void WakeUp();
-
 
   // Bytes the module uses now: pool blocks in use, the event batch, the turn's clear text,
   // partial messages held outside the pool, and an estimate per connection (see
@@ -123,10 +123,14 @@ class IoLoop {
   bool BelowThreshold2();
   void AddPartialBytes(ptrdiff_t delta) { partial_bytes_ += delta; }
 
-  // Estimated memory of one connection besides pool blocks: our object and libuv handle plus
-  // OpenSSL's SSL with released buffers (TLS 1.3). The process's PSS grows by about 15 KiB per
-  // idle connection at 10k connections (test/integration/idle-connections.test.js, README).
+  // Estimated memory of one connection besides pool blocks: our objects plus OpenSSL's SSL with
+  // released buffers, or, once sip-tls runs the connection's TLS 1.3 records, our objects and
+  // the record keys. The process's PSS grows by about 15 KiB and 3.5 KiB per idle connection at
+  // 10k connections (test/integration/idle-connections.test.js, README "Benchmarks").
   static constexpr size_t kConnectionEstimate = 15 * 1024;
+  static constexpr size_t kOwnRecordsConnectionEstimate = 3584;
+  // A connection's records moved to sip-tls (counted until it closes).
+  void CountOwnRecords(ptrdiff_t delta) { own_records_connections_ += delta; }
 
  private:
   ~IoLoop();
@@ -167,7 +171,10 @@ class IoLoop {
   EventBatch batch_;
   IoLimits limits_;
   IoCounters counters_;
-  std::unordered_map<uint32_t, TlsConnection*> connections_;
+  using ConnectionMap =
+      std::unordered_map<uint32_t, TlsConnection*, std::hash<uint32_t>, std::equal_to<uint32_t>,
+                         LongLivedAllocator<std::pair<const uint32_t, TlsConnection*>>>;
+  ConnectionMap connections_;
   std::unordered_map<uint32_t, TlsListener*> listeners_;
   std::vector<uint32_t> dirty_;
   std::vector<uint32_t> flushing_;  // dirty_ of the flush in progress (both keep their capacity)
@@ -186,6 +193,7 @@ class IoLoop {
   uint32_t last_id_ = 0;
   size_t open_handles_ = 0;
   ptrdiff_t partial_bytes_ = 0;
+  ptrdiff_t own_records_connections_ = 0;
 };
 
 }  // namespace siptls

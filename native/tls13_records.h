@@ -26,6 +26,7 @@
 #include <openssl/evp.h>
 
 #include "addon_data.h"
+#include "long_lived.h"
 #include "mem_bio.h"
 #include "ssl_error.h"
 #include "tls13_suites.h"
@@ -34,6 +35,8 @@ namespace siptls {
 
 class Tls13Records {
  public:
+  SIPTLS_LONG_LIVED_OBJECT
+
   // From the traffic secrets (hash-length each) of the handshake that just ended. `client`: our
   // role. Returns nullptr and fills `*error` if the keys cannot be derived.
   static std::unique_ptr<Tls13Records> Create(std::shared_ptr<AddonData> addon, const Tls13Suite& suite,

@@ -312,6 +312,7 @@ void TlsConnection::HandleStatus(uint32_t st, size_t plain_len) {
 void TlsConnection::OnHandshakeDone() {
   state_ = ConnState::kEstablished;
   loop_->Counters().handshakes_done++;
+  if (OwnsRecords()) loop_->CountOwnRecords(1);
   ConnEvent& event = loop_->Batch().Add(EventKind::kSecure, id_);
   event.facts.reset(new TlsFacts(session_->TakeHandshakeFacts()));
   loop_->WakeUp();
@@ -523,6 +524,7 @@ void TlsConnection::Close(const std::string& reason, const char* code, bool by_p
   event.code = code == nullptr ? "" : code;
   event.flag = by_peer;
   loop_->WakeUp();
+  if (OwnsRecords()) loop_->CountOwnRecords(-1);
   state_ = ConnState::kClosing;
   loop_->RemoveConnection(id_);
   outgoing_.Clear();

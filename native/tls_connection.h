@@ -17,6 +17,7 @@
 #include <string>
 
 #include "buffer_pool.h"
+#include "long_lived.h"
 #include "secure_context.h"
 #include "sip_framer.h"
 #include "tls_session_core.h"
@@ -66,6 +67,8 @@ using SendError = const char*;
 
 class TlsConnection : private FrameSink {
  public:
+  SIPTLS_LONG_LIVED_OBJECT
+
   // Takes over the accepted socket `fd`. Returns nullptr (and closes `fd`) when the session
   // cannot be created; the caller counts it.
   // With `await_profile`, nothing is read until ResumeHandshake() (the kOpen event asks JS).

@@ -20,6 +20,7 @@
 #include <openssl/ssl.h>
 
 #include "buffer_pool.h"
+#include "long_lived.h"
 #include "mem_bio.h"
 #include "secure_context.h"
 #include "ssl_error.h"
@@ -95,6 +96,8 @@ int SessionIdentityVerifyCallback(int preverify_ok, X509_STORE_CTX* store);
 
 class TlsSessionCore {
  public:
+  SIPTLS_LONG_LIVED_OBJECT
+
   // Makes the SSL in `context` for one connection. Returns nullptr and fills `*error` if
   // OpenSSL cannot (out of memory, bad SNI value).
   static std::unique_ptr<TlsSessionCore> Create(std::shared_ptr<SecureContext> context,

@@ -546,16 +546,19 @@ ca_list = ${h.cert('ca.pem')}
     });
 
     it('refuses accepts below low_mem_threshold1 and fails sends below low_mem_threshold2', async () => {
-      // 15 KiB per connection is counted; a 64 KB budget leaves 49 KB with one connection.
+      // 3.5 KiB is counted per connection whose records sip-tls runs (15 KiB with OpenSSL's); a
+      // 64 KB budget leaves 60.5 KB with one connection.
       const { mod, port } = await server({ memory_budget: 64, low_mem_threshold1: 0, low_mem_threshold2: 0 });
       const first = await h.sipClient(port);
-      await h.waitFor(() => mod.info().opened_connections === 1, { what: 'one connection' });
+      await h.waitFor(() => mod.connections()[0]?.records === 'sip-tls', { what: 'one connection, established' });
       const [c] = mod.connections();
-      mod.params.setRuntime('low_mem_threshold1', 55);
+      const inUse = mod.info().memoryInUse;
+      assert.ok(inUse >= 3584 && inUse < 15 * 1024, `${inUse} bytes counted for one connection`);
+      mod.params.setRuntime('low_mem_threshold1', 62);
       const refused = tls.connect({ host: '127.0.0.1', port, ca: fs.readFileSync(h.cert('ca.pem')) });
       await new Promise((resolve) => { refused.on('error', resolve); refused.on('close', resolve); });
       assert.strictEqual(mod.info().refusedLowMem1, 1);
-      mod.params.setRuntime('low_mem_threshold2', 55);
+      mod.params.setRuntime('low_mem_threshold2', 62);
       assert.throws(() => mod.send(c.id, h.options(11)), (err) => err.code === 'ERR_TLS_LOW_MEMORY');
       assert.ok(mod.info().failedLowMem2 >= 1);
       mod.params.setRuntime('low_mem_threshold2', 0);
