@@ -44,6 +44,7 @@ function figureTable(results: BenchResults): string {
   }
   if (servers.some((s) => s.handshakesWhileHeld)) {
     const held = servers.find((s) => s.handshakesWhileHeld)?.handshakesWhileHeld?.connections;
+    rows.push([`Handshakes / server CPU-s before ${held} idle held (same process)`, (s) => mmm(s.handshakesBeforeHeld?.perCpuSecond)]);
     rows.push([`Handshakes / server CPU-s while ${held} idle held`, (s) => mmm(s.handshakesWhileHeld?.perCpuSecond)]);
   }
   const head = `| Figure (median (min–max) of ${results.settings.repetitions}) | ${servers.map((s) => s.name).join(' | ')} |`;

@@ -37,6 +37,11 @@ export interface ServerResults {
   idle?: IdleSet[];
   /** Handshakes while the largest idle count is held. */
   handshakesWhileHeld?: FigureSet & { connections: number };
+  /**
+   * Handshakes on the same server process just before it opened its idle connections, after the
+   * same warm-up: what the held rate is kept against, measured minutes apart from nothing else.
+   */
+  handshakesBeforeHeld?: FigureSet;
   errors: string[];
 }
 

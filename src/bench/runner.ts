@@ -235,6 +235,7 @@ async function measureIdle(
   }
   const idleRuns = new Map<BenchServer, IdleFigures[][]>();
   const heldRuns = new Map<BenchServer, RunFigures[]>();
+  const beforeRuns = new Map<BenchServer, RunFigures[]>();
   for (let rep = 1; rep <= options.repetitions; rep++) {
     for (const server of servers) {
       if (server.kind === 'target' && (rep > 1 || !server.keyKinds.includes('own'))) continue;
@@ -244,16 +245,17 @@ async function measureIdle(
         live = await server.start(keyKind);
         if (live.pid === undefined) continue;
         const current = live;
+        // The same warm-up before each window as the unloaded handshake windows; the held one also
+        // follows the full GC of the memory reading, after which the young generation grows back.
+        const handshakes = async (what: string, into: Map<BenchServer, RunFigures[]>): Promise<void> => {
+          await runHandshakes(driver, current, options.handshakeConcurrency, options.warmupMs);
+          const f = await runHandshakes(driver, current, options.handshakeConcurrency, options.windowMs);
+          progress(line(server.name, `handshakes ${what} ${rep}/${options.repetitions}`, f));
+          into.set(server, [...(into.get(server) ?? []), f]);
+        };
         const figures = await holdIdle(holders, perHolder, current, options.idleCounts,
           (text) => progress(`${server.name} idle ${rep}/${options.repetitions}: ${text}`),
-          async () => {
-            // The same warm-up as the unloaded handshake windows: the server has just run a full GC
-            // for the memory reading, and its young generation grows back under load.
-            await runHandshakes(driver, current, options.handshakeConcurrency, options.warmupMs);
-            const f = await runHandshakes(driver, current, options.handshakeConcurrency, options.windowMs);
-            progress(line(server.name, `handshakes while ${largest} held ${rep}/${options.repetitions}`, f));
-            heldRuns.set(server, [...(heldRuns.get(server) ?? []), f]);
-          });
+          () => handshakes(`before ${largest} held`, beforeRuns), () => handshakes(`while ${largest} held`, heldRuns));
         for (const f of figures) {
           progress(`${server.name} idle ${rep}/${options.repetitions}: N=${f.connections}: ${Math.round(f.bytesPerConnection)} bytes/connection ` +
             `(${f.opened} open, server counts ${f.serverConnections}, ${f.failures} failed${f.firstError ? `: ${f.firstError}` : ''})`);
@@ -281,5 +283,7 @@ async function measureIdle(
     });
     const held = heldRuns.get(server);
     if (held) result.handshakesWhileHeld = { ...figureSet(held), connections: largest };
+    const before = beforeRuns.get(server);
+    if (before) result.handshakesBeforeHeld = figureSet(before);
   }
 }

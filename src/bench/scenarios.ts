@@ -82,12 +82,13 @@ export interface IdleFigures {
 }
 
 /**
- * Opens the `counts` (ascending) of idle connections in steps across the `holders`, reading
- * the server's PSS after a GC at each step, then runs `whileHeld` with all of them open.
+ * Runs `beforeHold` on the fresh server, then opens the `counts` (ascending) of idle connections
+ * in steps across the `holders`, reading the server's PSS after a GC at each step, then runs
+ * `whileHeld` with all of them open.
  */
 export async function holdIdle(
   holders: Loadgen[], perHolder: number, server: RunningServer, counts: number[], progress: (text: string) => void,
-  whileHeld: () => Promise<void>,
+  beforeHold: () => Promise<void>, whileHeld: () => Promise<void>,
 ): Promise<IdleFigures[]> {
   if (server.pid === undefined) throw new Error('idle memory needs the server PID');
   const settle = () => new Promise((resolve) => setTimeout(resolve, 500));
@@ -96,6 +97,7 @@ export async function holdIdle(
     await settle();
     return n;
   };
+  await beforeHold();
   await gc();
   const basePss = pssBytes(server.pid);
   const pools = new Map<Loadgen, number>();

@@ -112,6 +112,7 @@ function server(name, kind, factor, bytes) {
     idle: [{ connections: 1000, bytesPerConnection: summarize([bytes, bytes, bytes]), opened: summarize([1000, 1000, 1000]),
       serverConnections: summarize([1000, 1000, 1000]), failures: 0, firstError: '' }],
     handshakesWhileHeld: { ...set(1000 * factor), connections: 1000 },
+    handshakesBeforeHeld: set(1100 * factor),
   };
 }
 
@@ -132,7 +133,9 @@ describe('bench ratios and report', () => {
   it('checks 16 KiB per idle connection and the handshake rate kept while held', () => {
     const checks = checksOf(ours);
     assert.strictEqual(checks.find((c) => /16 KiB/.test(c.check)).met, true);
-    assert.strictEqual(checks.find((c) => /kept while 1000 held/.test(c.check)).value, 1);
+    // Against the same server just before it held them (1100), not the handshake figures (1000).
+    const kept = checks.find((c) => /kept while 1000 held/.test(c.check));
+    assert.deepStrictEqual([kept.value, kept.met], [0.91, true]);
   });
 
   it('draws one bar per ratio, with a target tick, as a standalone SVG', () => {
