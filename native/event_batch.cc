@@ -89,10 +89,11 @@ ConnEvent& EventBatch::Add(EventKind kind, uint32_t id) {
   return event;
 }
 
-void EventBatch::AddMessage(uint32_t id, const char* data, size_t len) {
+void EventBatch::AddMessage(uint32_t id, const char* data, size_t len, size_t body_offset) {
   index_.push_back(id);
   index_.push_back(static_cast<uint32_t>(bytes_.size()));
   index_.push_back(static_cast<uint32_t>(len));
+  index_.push_back(static_cast<uint32_t>(body_offset));
   bytes_.insert(bytes_.end(), data, data + len);
 }
 

@@ -43,14 +43,14 @@ struct ConnEvent {
 class EventBatch {
  public:
   ConnEvent& Add(EventKind kind, uint32_t id);
-  // Copies one framed message for connection `id`.
-  void AddMessage(uint32_t id, const char* data, size_t len);
+  // Copies one framed message for connection `id`; its body starts at `body_offset`.
+  void AddMessage(uint32_t id, const char* data, size_t len, size_t body_offset);
   bool Empty() const { return events_.empty() && index_.empty(); }
   size_t MessageBytes() const { return bytes_.size(); }
 
   // Builds the arguments of the JS callback and empties the batch:
-  // (events: object[], bytes: Buffer, index: Uint32Array of [id, offset, length] triples);
-  // bytes and index are undefined when the turn framed no message.
+  // (events: object[], bytes: Buffer, index: Uint32Array of [id, offset, length, body offset]
+  // quadruples); bytes and index are undefined when the turn framed no message.
   void TakeInto(Napi::Env env, std::vector<napi_value>* args);
 
  private:

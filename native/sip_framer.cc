@@ -223,6 +223,7 @@ size_t SipFramer::MessageSize(const char* data, size_t len) {
     return kFail;
   }
   known_total_ = static_cast<size_t>(total);
+  known_body_ = header_len + 4;
   return len >= known_total_ ? known_total_ : 0;
 }
 
@@ -249,7 +250,7 @@ size_t SipFramer::FrameFrom(const char* data, size_t len, FrameSink* sink) {
     size_t size = MessageSize(data + pos, len - pos);
     if (size == kFail) return kFail;
     if (size == 0) break;
-    sink->OnMessage(data + pos, size);
+    sink->OnMessage(data + pos, size, known_body_);
     pos += size;
     known_total_ = 0;
   }
@@ -264,7 +265,7 @@ bool SipFramer::Feed(const char* data, size_t len, FrameSink* sink) {
     size_t take = len < need ? len : need;
     if (!Keep(data, take)) return false;
     if (pending_len_ < known_total_) return true;
-    sink->OnMessage(pending_, pending_len_);
+    sink->OnMessage(pending_, pending_len_, known_body_);
     store_->Release();
     pending_ = nullptr;
     pending_len_ = 0;

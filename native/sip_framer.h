@@ -13,8 +13,9 @@ namespace siptls {
 class FrameSink {
  public:
   virtual ~FrameSink() = default;
-  // One complete message (start line, headers, body). The bytes are valid only during the call.
-  virtual void OnMessage(const char* data, size_t len) = 0;
+  // One complete message (start line, headers, body); its body starts at `body_offset` (after
+  // the blank line that ends the header block). The bytes are valid only during the call.
+  virtual void OnMessage(const char* data, size_t len, size_t body_offset) = 0;
   // A double-CRLF keep-alive ping (RFC 5626 §4.4.1); the owner answers with a single CRLF.
   virtual void OnPing() = 0;
 };
@@ -72,6 +73,7 @@ class SipFramer {
   char* pending_ = nullptr;
   size_t pending_len_ = 0;
   size_t known_total_ = 0;  // total size of the pending message once its headers are parsed
+  size_t known_body_ = 0;   // and where its body starts
   size_t crlf_run_ = 0;     // bytes of a "\r\n\r\n" ping seen so far between messages
   FrameError error_ = FrameError::kNone;
 };

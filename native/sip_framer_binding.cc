@@ -29,7 +29,7 @@ class HeapPartialStore : public PartialStore {
 class CollectingSink : public FrameSink {
  public:
   explicit CollectingSink(Napi::Env env) : env_(env), messages_(Napi::Array::New(env)) {}
-  void OnMessage(const char* data, size_t len) override {
+  void OnMessage(const char* data, size_t len, size_t) override {
     messages_.Set(messages_.Length(), Napi::Buffer<char>::Copy(env_, data, len));
   }
   void OnPing() override { pings_++; }

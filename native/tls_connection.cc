@@ -319,8 +319,8 @@ void TlsConnection::OnHandshakeDone() {
   if (!hold_) Flush();
 }
 
-void TlsConnection::OnMessage(const char* data, size_t len) {
-  loop_->Batch().AddMessage(id_, data, len);
+void TlsConnection::OnMessage(const char* data, size_t len, size_t body_offset) {
+  loop_->Batch().AddMessage(id_, data, len, body_offset);
 }
 
 void TlsConnection::OnPing() {

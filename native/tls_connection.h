@@ -171,7 +171,7 @@ class TlsConnection : private FrameSink {
   bool Enqueue(const uint8_t* data, size_t len);
   void OnHandshakeDone();
   void UpdateCtAccounting();
-  void OnMessage(const char* data, size_t len) override;
+  void OnMessage(const char* data, size_t len, size_t body_offset) override;
   void OnPing() override;
 
   IoLoop* loop_;

@@ -6,7 +6,7 @@
  *
  * ```ts
  * const tls = TlsModule.fromFile('sip-tls.ini');
- * tls.on('message', (msg, con) => tls.send(con, reply(msg)));
+ * tls.on('message', (msg, con, bodyOffset) => tls.send(con, reply(msg)));
  * await tls.listen();
  * ```
  */
@@ -235,7 +235,11 @@ function showEndpoint(e: Endpoint): string {
 export interface TlsModule {
   on(event: 'connection', listener: (connection: TlsConnection) => void): this;
   on(event: 'connection-out', listener: (event: ConnectionOutEvent) => void): this;
-  on(event: 'message', listener: (message: Buffer, connection: TlsConnection) => void): this;
+  /**
+   * One whole SIP message, framed by its Content-Length (RFC 3261 section 18.3). `bodyOffset`:
+   * where its body starts (the start line and headers, through the blank line, come before it).
+   */
+  on(event: 'message', listener: (message: Buffer, connection: TlsConnection, bodyOffset: number) => void): this;
   on(event: 'close', listener: (connection: TlsConnection, info: CloseInfo) => void): this;
   on(event: 'error', listener: (error: Error, connection?: TlsConnection) => void): this;
   on(event: string, listener: (...args: never[]) => void): this;
@@ -639,13 +643,13 @@ export class TlsModule extends EventEmitter {
     // after a throwing handler at the next message).
     for (let i = 0; bytes !== undefined && index !== undefined && i < index.length;) {
       try {
-        for (; i < index.length; i += 3) {
+        for (; i < index.length; i += 4) {
           const connection = this.conns.get(index[i]);
-          if (connection) this.emit('message', bytes.subarray(index[i + 1], index[i + 1] + index[i + 2]), connection);
+          if (connection) this.emit('message', bytes.subarray(index[i + 1], index[i + 1] + index[i + 2]), connection, index[i + 3]);
         }
       } catch (error) {
         thrown ??= { error };
-        i += 3;
+        i += 4;
       }
     }
     for (const event of events) {

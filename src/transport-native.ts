@@ -151,9 +151,10 @@ export interface NativeError {
 export declare class Transport {
   /**
    * @param onEvents called at most once per loop turn with the turn's connection events and
-   *   SIP messages: `bytes` holds them back to back, `index` has an [id, offset, length]
-   *   triple per message. `bytes` is a fresh Buffer each turn; both are undefined in a turn
-   *   without messages.
+   *   SIP messages: `bytes` holds them back to back, `index` has an [id, offset, length, body
+   *   offset] quadruple per message (the body offset counts from the message's start: its
+   *   header block, blank line included, is before it). `bytes` is a fresh Buffer each turn;
+   *   both are undefined in a turn without messages.
    */
   constructor(onEvents: (events: TransportEvent[], bytes: Buffer | undefined, index: Uint32Array | undefined) => void);
   setLimits(limits: TransportLimits): void;

@@ -19,38 +19,30 @@ function lower(c: number): number {
   return c >= 65 && c <= 90 ? c + 32 : c;
 }
 
-/** Whether `text[start, end)` is `word` (lower case) in any case. */
-function nameIs(text: string, start: number, end: number, word: string): boolean {
-  if (end - start !== word.length) return false;
+/**
+ * The length of `word` (lower case) when the line at `start` begins with it in any case and
+ * only blanks separate it from a colon (a header of that name), else 0.
+ */
+function headerNamed(head: string, start: number, word: string): number {
   for (let i = 0; i < word.length; i++) {
-    if (lower(text.charCodeAt(start + i)) !== word.charCodeAt(i)) return false;
+    if (lower(head.charCodeAt(start + i)) !== word.charCodeAt(i)) return 0;
   }
-  return true;
+  let i = start + word.length;
+  while (head.charCodeAt(i) === 32 || head.charCodeAt(i) === 9) i++;
+  return head.charCodeAt(i) === 58 ? word.length : 0;
 }
 
 /**
- * The end of the header name of the line at `start` (blanks before the colon dropped), or -1
- * when the line has no colon before `end`.
+ * Whether the line at `start` is a header a response copies (full or compact name, any case),
+ * decided from its first letters: the other lines cost one character each.
  */
-function nameEnd(head: string, start: number, end: number): number {
-  const colon = head.indexOf(':', start);
-  if (colon < 0 || colon > end) return -1;
-  let stop = colon;
-  while (stop > start && (head.charCodeAt(stop - 1) === 32 || head.charCodeAt(stop - 1) === 9)) stop--;
-  return stop;
-}
-
-/** Whether the header name `head[start, stop)` is one a response copies (full or compact). */
-function isCopied(head: string, start: number, stop: number): boolean {
-  switch (stop - start) {
-    case 1: {
-      const c = lower(head.charCodeAt(start));
-      return c === 0x76 || c === 0x66 || c === 0x74 || c === 0x69;  // v f t i
-    }
-    case 2: return nameIs(head, start, stop, 'to');
-    case 3: return nameIs(head, start, stop, 'via');
-    case 4: return nameIs(head, start, stop, 'from') || nameIs(head, start, stop, 'cseq');
-    case 7: return nameIs(head, start, stop, 'call-id');
+function isCopied(head: string, start: number): boolean {
+  switch (lower(head.charCodeAt(start))) {
+    case 0x76: return headerNamed(head, start, 'via') > 0 || headerNamed(head, start, 'v') > 0;
+    case 0x66: return headerNamed(head, start, 'from') > 0 || headerNamed(head, start, 'f') > 0;
+    case 0x74: return headerNamed(head, start, 'to') > 0 || headerNamed(head, start, 't') > 0;
+    case 0x63: return headerNamed(head, start, 'call-id') > 0 || headerNamed(head, start, 'cseq') > 0;
+    case 0x69: return headerNamed(head, start, 'i') > 0;
     default: return false;
   }
 }
@@ -65,11 +57,12 @@ function lineEnd(head: string, start: number): number {
 function lengthOf(head: string): number {
   for (let start = 0; start < head.length;) {
     const end = lineEnd(head, start);
-    const stop = nameEnd(head, start, end);
-    if (stop > start && (nameIs(head, start, stop, 'content-length') || nameIs(head, start, stop, 'l'))) {
+    const first = lower(head.charCodeAt(start));
+    const name = first === 0x63 ? headerNamed(head, start, 'content-length') : first === 0x6c ? headerNamed(head, start, 'l') : 0;
+    if (name > 0) {
       let value = 0;
       let digits = 0;
-      let i = head.indexOf(':', stop) + 1;
+      let i = head.indexOf(':', start + name) + 1;
       while (i < end && (head.charCodeAt(i) === 32 || head.charCodeAt(i) === 9)) i++;
       for (; i < end && head.charCodeAt(i) >= 48 && head.charCodeAt(i) <= 57; i++, digits++) {
         value = value * 10 + head.charCodeAt(i) - 48;
@@ -91,10 +84,9 @@ export function respondTo(head: string): string {
   // One pass over the header lines by index: no regular expression runs over the whole head.
   for (let start = 0; start < head.length;) {
     const end = lineEnd(head, start);
-    const stop = nameEnd(head, start, end);
-    if (stop > start && isCopied(head, start, stop)) {
+    if (isCopied(head, start)) {
       const line = head.slice(start, end);
-      const isTo = stop - start <= 2 && lower(head.charCodeAt(start)) === 0x74;
+      const isTo = lower(head.charCodeAt(start)) === 0x74;
       echoed += isTo && !TAG.test(line) ? `${line};tag=b3nch\r\n` : `${line}\r\n`;
     }
     start = end + 2;

@@ -8,8 +8,6 @@ import { LogLevel, StderrLogger } from '../tls-log';
 import { respondTo } from './sip-responder';
 import { send, serveHarness } from './server-ipc';
 
-const HEADER_END = Buffer.from('\r\n\r\n');
-
 async function main(argv: string[]): Promise<void> {
   const [certFile, keyFile, host = '127.0.0.1', port = '0'] = argv;
   if (!certFile || !keyFile) {
@@ -28,9 +26,10 @@ async function main(argv: string[]): Promise<void> {
     logger: new StderrLogger(LogLevel.ERR),
   });
   tls.on('error', () => undefined);
-  tls.on('message', (message: Buffer, connection) => {
-    const headEnd = message.indexOf(HEADER_END);
-    const reply = respondTo(message.toString('latin1', 0, headEnd < 0 ? message.length : headEnd));
+  // The transport framed the message: the head ends 4 bytes (the blank line's CRLF CRLF) before
+  // the body.
+  tls.on('message', (message: Buffer, connection, bodyOffset: number) => {
+    const reply = respondTo(message.toString('latin1', 0, bodyOffset - 4));
     try {
       tls.send(connection, reply);
     } catch {

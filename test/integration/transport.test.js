@@ -146,6 +146,20 @@ describe('TlsModule (loopback)', function () {
     client.end();
   });
 
+  it('tells each message\'s body offset: where its header block, blank line included, ends', async () => {
+    const { mod, port } = await server({}, { respond: false });
+    const seen = [];
+    mod.on('message', (msg, c, bodyOffset) => seen.push([msg.toString('latin1'), bodyOffset]));
+    const client = await h.sipClient(port);
+    const body = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\n';
+    const withBody = `MESSAGE sip:a@b SIP/2.0\r\nCall-ID: b@test\r\nl: ${body.length}\r\n\r\n${body}`;
+    client.write(h.options(1) + withBody);
+    await h.waitFor(() => seen.length === 2, { what: 'both messages' });
+    assert.deepStrictEqual(seen.map(([m, offset]) => m.slice(offset)), ['', body]);
+    assert.deepStrictEqual(seen.map(([m, offset]) => m.slice(offset - 4, offset)), ['\r\n\r\n', '\r\n\r\n']);
+    client.end();
+  });
+
   it('answers a double-CRLF ping with a single CRLF (RFC 5626)', async () => {
     const { mod, port } = await server();
     const client = await h.sipClient(port);
