@@ -608,7 +608,7 @@ uint32_t TlsSessionCore::KeyUpdate() {
 }
 
 void TlsSessionCore::UseDirectOutput(uint8_t* scratch, size_t cap) {
-  if (ssl_ != nullptr && ciphertext_.OutputSize() == 0) ciphertext_.UseDirectOutput(scratch, cap);
+  if (!IsClosed() && ciphertext_.OutputSize() == 0) ciphertext_.UseDirectOutput(scratch, cap);
 }
 
 uint32_t TlsSessionCore::SpillDirectOutput() {

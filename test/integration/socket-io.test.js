@@ -7,7 +7,8 @@ const fs = require('node:fs');
 const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
-const { TlsModule } = require('../../lib');
+const { TlsModule, bufferPoolStats } = require('../../lib');
+const { answer } = require('../../lib/sip-responder');
 const h = require('./helpers');
 
 const CHILD = path.join(__dirname, 'socket-io-child.js');
@@ -127,6 +128,33 @@ describe('Transport socket I/O', function () {
       client.messages.forEach((m, i) => assert.strictEqual(m, message(i + 1, 60000), `message ${i + 1}`));
       client.destroy();
     });
+
+    for (const layer of [1, 0]) {
+      it(`takes no buffer block for a turn's records (tls13_record_layer ${layer})`, async () => {
+        const mod = new TlsModule({
+          params: { certificate: h.cert('server-ecdsa.pem'), private_key: h.cert('server-ecdsa.key'), tls13_record_layer: layer },
+          logger: { log: () => undefined },
+        });
+        modules.push(mod);
+        mod.on('message', (msg, c) => { const r = answer(msg); if (r) mod.send(c, r); });
+        const [ep] = await mod.listen(['tls:127.0.0.1:0']);
+        const client = await h.sipClient(ep.port);
+        const exchange = async (from, to) => {
+          for (let n = from; n <= to; n++) {
+            client.write(h.options(n));
+            await h.waitFor(() => client.messages.length === n, { what: `answer ${n}`, stepMs: 1 });
+          }
+        };
+        await exchange(1, 5);
+        assert.strictEqual(mod.connections()[0].records, layer ? 'sip-tls' : 'openssl');
+        const before = bufferPoolStats().allocated;
+        await exchange(6, 55);
+        // Records are written into the loop's write arena and sent from there; a block is only
+        // for bytes that must wait (here none).
+        assert.strictEqual(bufferPoolStats().allocated - before, 0);
+        client.destroy();
+      });
+    }
 
     it('sends one turn\'s records past the write arena to many connections intact', async () => {
       const { mod, port } = await server();
