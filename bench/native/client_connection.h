@@ -72,6 +72,20 @@ class ClientConnection {
   // Marks the connection failed (e.g. timed out) and closes it.
   void Fail(const std::string& reason);
 
+  // Moves an established connection onto memory BIOs, so that the run moves its bytes in
+  // batches (SocketBatch: one io_uring_enter for many sockets) instead of OpenSSL making a read
+  // and a write system call for each. Returns false, failed, when OpenSSL cannot.
+  bool UseMemoryBios();
+  // Memory-BIO mode: `len` bytes the socket gave; decrypts and frames the responses.
+  void OnBytes(const uint8_t* data, size_t len, uint64_t now, DriveProgress* progress,
+               LatencyHistogram* latency);
+  // Memory-BIO mode: encrypts the queued requests. Returns false once failed.
+  bool Encrypt();
+  // Memory-BIO mode: the ciphertext waiting for the socket, and how much of it the socket took.
+  size_t PendingCiphertext(const uint8_t** data) const;
+  void Sent(size_t len);
+  int fd() const { return fd_; }
+
   State state() const { return state_; }
   uint64_t started_at() const { return started_at_; }
   uint64_t handshake_done_at() const { return handshake_done_at_; }
@@ -86,6 +100,9 @@ class ClientConnection {
   void UpdateInterest();
 
   int fd_ = -1;
+  bool memory_bios_ = false;
+  BIO* write_bio_ = nullptr;  // memory-BIO mode: ciphertext for the socket (owned by ssl_)
+  BIO* read_bio_ = nullptr;   // memory-BIO mode: ciphertext from the socket (owned by ssl_)
   int epoll_fd_ = -1;
   uint64_t epoll_tag_ = 0;
   uint32_t interest_ = 0;
