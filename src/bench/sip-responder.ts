@@ -47,16 +47,25 @@ function isCopied(head: string, start: number): boolean {
   }
 }
 
-/** The end of the line at `start` (its CRLF, or the end of the head). */
-function lineEnd(head: string, start: number): number {
-  const end = head.indexOf('\r\n', start);
-  return end < 0 ? head.length : end;
+/**
+ * The index of the LF that ends the line at `start` (the head's length for the last line).
+ * A one-character search is V8's fast one; the CR before the LF is dropped by `contentEnd`.
+ */
+function lineBreak(head: string, start: number): number {
+  const lf = head.indexOf('\n', start);
+  return lf < 0 ? head.length : lf;
+}
+
+/** The end of a line's content: before the CR of its CRLF. */
+function contentEnd(head: string, lf: number): number {
+  return lf > 0 && head.charCodeAt(lf - 1) === 13 ? lf - 1 : lf;
 }
 
 /** The Content-Length (or compact `l`) of a request head; 0 without one. */
 function lengthOf(head: string): number {
   for (let start = 0; start < head.length;) {
-    const end = lineEnd(head, start);
+    const lf = lineBreak(head, start);
+    const end = contentEnd(head, lf);
     const first = lower(head.charCodeAt(start));
     const name = first === 0x63 ? headerNamed(head, start, 'content-length') : first === 0x6c ? headerNamed(head, start, 'l') : 0;
     if (name > 0) {
@@ -70,7 +79,7 @@ function lengthOf(head: string): number {
       // A Content-Length without digits is not one (as the header is taken by the first valid line).
       if (digits > 0) return value;
     }
-    start = end + 2;
+    start = lf + 1;
   }
   return 0;
 }
@@ -83,13 +92,13 @@ export function respondTo(head: string): string {
   let echoed = '';
   // One pass over the header lines by index: no regular expression runs over the whole head.
   for (let start = 0; start < head.length;) {
-    const end = lineEnd(head, start);
+    const lf = lineBreak(head, start);
     if (isCopied(head, start)) {
-      const line = head.slice(start, end);
+      const line = head.slice(start, contentEnd(head, lf));
       const isTo = lower(head.charCodeAt(start)) === 0x74;
       echoed += isTo && !TAG.test(line) ? `${line};tag=b3nch\r\n` : `${line}\r\n`;
     }
-    start = end + 2;
+    start = lf + 1;
   }
   const status = method === 'OPTIONS' ? '200 OK' : '501 Not Implemented';
   return `SIP/2.0 ${status}\r\n${echoed}Content-Length: 0\r\n\r\n`;

@@ -46,6 +46,7 @@ describe('bench answerChunk()', () => {
       'OPTIONS sip:x SIP/2.0\r\nv: SIP/2.0/TLS h\r\nf: <sip:a@b>\r\nt: <sip:c@d>;TAG=9\r\ni: id\r\nCSEQ : 1 OPTIONS',
       'OPTIONS sip:x SIP/2.0\r\nVIA:a\r\nvia\t:b\r\nTimestamp: 1\r\nToo: no\r\n To: folded\r\nCall-Info: x\r\ncall-id:y',
       'INVITE sip:x SIP/2.0\r\nContent-Type: application/sdp\r\nto:<sip:z>;tag =1\r\nTo: <sip:w>; tag=2\r\nfrom:',
+      'OPTIONS sip:x SIP/2.0\nVia: a\nFrom: b\r\nCall-ID: c\nCSeq: 2 OPTIONS',
     ];
     for (const head of heads) {
       const lines = respondTo(head).split('\r\n').slice(1, -3);
