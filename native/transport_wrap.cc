@@ -54,6 +54,15 @@ void SetIfSize(const Napi::Object& o, const char* key, size_t* out) {
   }
 }
 
+// What a send needs, shared by a Transport object and its own `send` function (see the
+// constructor): the loop (null once shut down: the IoLoop clears it) and the UTF-8 of the string
+// being sent, reused from send to send.
+struct SendPath {
+  IoLoop* loop = nullptr;
+  std::unique_ptr<char[]> text;
+  size_t text_size = 0;
+};
+
 class TransportWrap : public Napi::ObjectWrap<TransportWrap> {
  public:
   static Napi::Function Define(Napi::Env env) {
@@ -65,7 +74,6 @@ class TransportWrap : public Napi::ObjectWrap<TransportWrap> {
          InstanceMethod<&TransportWrap::CloseListener>("closeListener"),
          InstanceMethod<&TransportWrap::Connect>("connect"),
          InstanceMethod<&TransportWrap::Resume>("resume"),
-         InstanceMethod<&TransportWrap::Send>("send"),
          InstanceMethod<&TransportWrap::Release>("release"),
          InstanceMethod<&TransportWrap::Drop>("drop"),
          InstanceMethod<&TransportWrap::Close>("close"),
@@ -83,20 +91,31 @@ class TransportWrap : public Napi::ObjectWrap<TransportWrap> {
     }
     uv_loop_t* uv_loop = nullptr;
     napi_get_uv_event_loop(env, &uv_loop);
-    loop_ = new IoLoop(env, uv_loop, GetEnvData(env)->addon, info[0].As<Napi::Function>(), &loop_);
+    path_->loop = new IoLoop(env, uv_loop, GetEnvData(env)->addon, info[0].As<Napi::Function>(), &path_->loop);
+    // `send`, called once per message, is a function of this object's own rather than a
+    // prototype method, which would look the wrapped object up on every call (napi_unwrap: a
+    // hidden-property read, about a fifth of a send). It holds the path, not this object, so it
+    // stays safe if it outlives it.
+    auto* data = new std::shared_ptr<SendPath>(path_);
+    Napi::Function send = Napi::Function::New(env, SendOnPath, "send", data);
+    napi_add_finalizer(
+        env, send, data,
+        [](napi_env, void* held, void*) { delete static_cast<std::shared_ptr<SendPath>*>(held); },
+        nullptr, nullptr);
+    info.This().As<Napi::Object>().Set("send", send);
   }
 
   // Collected while still open: close everything (the loop deletes itself when libuv is done).
   ~TransportWrap() override { ShutdownLoop(); }
 
  private:
-  // IoLoop::Shutdown() clears loop_ (the loop was told where it is).
+  // IoLoop::Shutdown() clears path_->loop (the loop was told where it is).
   void ShutdownLoop() {
-    if (loop_ != nullptr) loop_->Shutdown();
+    if (path_->loop != nullptr) path_->loop->Shutdown();
   }
 
   bool Alive(Napi::Env env) {
-    if (loop_ != nullptr) return true;
+    if (path_->loop != nullptr) return true;
     Napi::Error::New(env, "Transport is shut down").ThrowAsJavaScriptException();
     return false;
   }
@@ -109,7 +128,7 @@ class TransportWrap : public Napi::ObjectWrap<TransportWrap> {
 
   TlsConnection* ConnectionArg(const Napi::CallbackInfo& info) {
     if (!info[0].IsNumber()) return nullptr;
-    return loop_->FindConnection(info[0].As<Napi::Number>().Uint32Value());
+    return path_->loop->FindConnection(info[0].As<Napi::Number>().Uint32Value());
   }
 
   // setLimits({ maxConnections, idleTimeoutMs, … }): any subset; see io_limits.h.
@@ -121,7 +140,7 @@ class TransportWrap : public Napi::ObjectWrap<TransportWrap> {
       return env.Undefined();
     }
     Napi::Object o = info[0].As<Napi::Object>();
-    IoLimits& l = loop_->Limits();
+    IoLimits& l = path_->loop->Limits();
     SetIfNumber(o, "maxConnections", &l.max_connections);
     SetIfNumber(o, "idleTimeoutMs", &l.idle_timeout_ms);
     SetIfNumber(o, "connectTimeoutMs", &l.connect_timeout_ms);
@@ -149,7 +168,7 @@ class TransportWrap : public Napi::ObjectWrap<TransportWrap> {
     if (!context) return env.Undefined();
     TlsError error;
     TlsListener* listener = TlsListener::Create(
-        loop_, info[0].ToString().Utf8Value(), info[1].ToNumber().Uint32Value(),
+        path_->loop, info[0].ToString().Utf8Value(), info[1].ToNumber().Uint32Value(),
         info[5].IsNumber() ? info[5].As<Napi::Number>().Int32Value() : 1024, std::move(context),
         info[3].ToNumber().Uint32Value(), info[4].ToBoolean().Value(), &error);
     Napi::Object result = Napi::Object::New(env);
@@ -172,7 +191,7 @@ class TransportWrap : public Napi::ObjectWrap<TransportWrap> {
     if (!Alive(env)) return env.Undefined();
     std::shared_ptr<SecureContext> context = ContextArg(env, info[1]);
     if (!context) return env.Undefined();
-    TlsListener* listener = loop_->FindListener(info[0].ToNumber().Uint32Value());
+    TlsListener* listener = path_->loop->FindListener(info[0].ToNumber().Uint32Value());
     if (listener == nullptr) return Napi::Boolean::New(env, false);
     listener->SetContext(std::move(context), info[2].ToNumber().Uint32Value(), info[3].ToBoolean().Value());
     return Napi::Boolean::New(env, true);
@@ -181,7 +200,7 @@ class TransportWrap : public Napi::ObjectWrap<TransportWrap> {
   Napi::Value CloseListener(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!Alive(env)) return env.Undefined();
-    TlsListener* listener = loop_->FindListener(info[0].ToNumber().Uint32Value());
+    TlsListener* listener = path_->loop->FindListener(info[0].ToNumber().Uint32Value());
     if (listener != nullptr) listener->Close();
     return Napi::Boolean::New(env, listener != nullptr);
   }
@@ -201,13 +220,13 @@ class TransportWrap : public Napi::ObjectWrap<TransportWrap> {
       result.Set("error", ErrorObject(env, error));
       return result;
     }
-    if (loop_->BelowThreshold1()) {
+    if (path_->loop->BelowThreshold1()) {
       error = MakeError("ERR_TLS_LOW_MEMORY", "not enough memory for a new connection (low_mem_threshold1)");
       result.Set("error", ErrorObject(env, error));
       return result;
     }
     TlsConnection* connection = TlsConnection::Connect(
-        loop_, reinterpret_cast<const sockaddr*>(&addr), std::move(context), info[3].ToNumber().Uint32Value(),
+        path_->loop, reinterpret_cast<const sockaddr*>(&addr), std::move(context), info[3].ToNumber().Uint32Value(),
         info[4].IsString() ? info[4].As<Napi::String>().Utf8Value() : std::string(),
         info[6].IsString() ? info[6].As<Napi::String>().Utf8Value() : std::string(), info[5].ToBoolean().Value(),
         &error);
@@ -240,15 +259,20 @@ class TransportWrap : public Napi::ObjectWrap<TransportWrap> {
 
   // send(id, data: Buffer | string) -> undefined on success, else the ERR_TLS_* code. A string
   // goes out as UTF-8, copied from the JS string here: no Buffer is made per message.
-  Napi::Value Send(const Napi::CallbackInfo& info) {
+  static Napi::Value SendOnPath(const Napi::CallbackInfo& info) {
+    SendPath& path = **static_cast<std::shared_ptr<SendPath>*>(info.Data());
     Napi::Env env = info.Env();
-    if (!Alive(env)) return env.Undefined();
+    if (path.loop == nullptr) {
+      Napi::Error::New(env, "Transport is shut down").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
     bool is_string = info[1].IsString();
     if (!is_string && !info[1].IsBuffer()) {
       Napi::TypeError::New(env, "send: data must be a Buffer or a string").ThrowAsJavaScriptException();
       return env.Undefined();
     }
-    TlsConnection* connection = ConnectionArg(info);
+    TlsConnection* connection =
+        info[0].IsNumber() ? path.loop->FindConnection(info[0].As<Napi::Number>().Uint32Value()) : nullptr;
     if (connection == nullptr) return Napi::String::New(env, "ERR_TLS_CONNECTION_CLOSED");
     SendError error;
     if (is_string) {
@@ -257,17 +281,17 @@ class TransportWrap : public Napi::ObjectWrap<TransportWrap> {
       size_t units = 0;
       napi_get_value_string_utf16(env, info[1], nullptr, 0, &units);
       size_t size = units * 3 + 1;  // and the NUL N-API always writes
-      if (size > send_text_size_) {
+      if (size > path.text_size) {
         // Grown without zero-filling: N-API writes every byte that is read.
-        send_text_.reset(new char[size]);
-        send_text_size_ = size;
+        path.text.reset(new char[size]);
+        path.text_size = size;
       }
       size_t len = 0;
-      napi_get_value_string_utf8(env, info[1], send_text_.get(), size, &len);
-      error = connection->Send(reinterpret_cast<const uint8_t*>(send_text_.get()), len);
-      if (send_text_size_ > kKeepSendTextCapacity) {
-        send_text_.reset();
-        send_text_size_ = 0;
+      napi_get_value_string_utf8(env, info[1], path.text.get(), size, &len);
+      error = connection->Send(reinterpret_cast<const uint8_t*>(path.text.get()), len);
+      if (path.text_size > kKeepSendTextCapacity) {
+        path.text.reset();
+        path.text_size = 0;
       }
     } else {
       Napi::Buffer<uint8_t> data = info[1].As<Napi::Buffer<uint8_t>>();
@@ -308,10 +332,10 @@ class TransportWrap : public Napi::ObjectWrap<TransportWrap> {
   Napi::Value List(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!Alive(env)) return env.Undefined();
-    Napi::Array array = Napi::Array::New(env, loop_->Connections().size());
-    uint64_t now = loop_->NowMs();
+    Napi::Array array = Napi::Array::New(env, path_->loop->Connections().size());
+    uint64_t now = path_->loop->NowMs();
     uint32_t i = 0;
-    for (const auto& entry : loop_->Connections()) {
+    for (const auto& entry : path_->loop->Connections()) {
       const TlsConnection* c = entry.second;
       Napi::Object o = Napi::Object::New(env);
       o.Set("id", c->Id());
@@ -333,7 +357,7 @@ class TransportWrap : public Napi::ObjectWrap<TransportWrap> {
   Napi::Value Stats(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!Alive(env)) return env.Undefined();
-    const IoCounters& c = loop_->Counters();
+    const IoCounters& c = path_->loop->Counters();
     Napi::Object o = Napi::Object::New(env);
     auto set = [&](const char* key, uint64_t value) {
       o.Set(key, Napi::Number::New(env, static_cast<double>(value)));
@@ -349,15 +373,15 @@ class TransportWrap : public Napi::ObjectWrap<TransportWrap> {
     set("socketReads", c.socket_reads);
     set("socketWrites", c.socket_writes);
     set("socketBatches", c.socket_batches);
-    o.Set("socketIo", loop_->UsesIoUring() ? "io_uring" : "syscalls");
+    o.Set("socketIo", path_->loop->UsesIoUring() ? "io_uring" : "syscalls");
     set("framingErrors", c.framing_errors);
     set("handshakesDone", c.handshakes_done);
     set("handshakeFailures", c.handshake_failures);
     set("idleTimeouts", c.idle_timeouts);
     set("handshakeTimeouts", c.handshake_timeouts);
     set("sendTimeouts", c.send_timeouts);
-    set("memoryInUse", loop_->MemoryInUse());
-    size_t available = loop_->MemoryAvailable();
+    set("memoryInUse", path_->loop->MemoryInUse());
+    size_t available = path_->loop->MemoryAvailable();
     o.Set("memoryAvailable", available == SIZE_MAX ? Napi::Number::New(env, -1)
                                                    : Napi::Number::New(env, static_cast<double>(available)));
     return o;
@@ -368,10 +392,7 @@ class TransportWrap : public Napi::ObjectWrap<TransportWrap> {
     return info.Env().Undefined();
   }
 
-  IoLoop* loop_ = nullptr;
-  // The UTF-8 of the string being sent; reused from send to send.
-  std::unique_ptr<char[]> send_text_;
-  size_t send_text_size_ = 0;
+  std::shared_ptr<SendPath> path_ = std::make_shared<SendPath>();
 };
 
 }  // namespace

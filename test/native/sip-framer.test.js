@@ -88,7 +88,9 @@ describe('SipFramer#feed()', () => {
   });
 
   it('finds Content-Length among many headers that start like it (c and l names)', () => {
-    const lines = Array.from({ length: 12 }, (_, i) => `${i % 2 ? 'Contact' : 'l-x'}: <sip:${i}@h>\r\n`);
+    // More lines that may be Content-Length than the framer notes in its one pass (8): it then
+    // reads every line.
+    const lines = Array.from({ length: 12 }, (_, i) => `${i % 2 ? 'Contact' : 'Content-Type'}: <sip:${i}@h>\r\n`);
     const many = lines.join('');
     for (const [before, after] of [['', many], [many, ''], [lines.slice(0, 5).join(''), lines.slice(5).join('')]]) {
       const message = `NOTIFY sip:a@b SIP/2.0\r\n${before}Content-Length: 3\r\n${after}\r\nabc`;
@@ -96,6 +98,8 @@ describe('SipFramer#feed()', () => {
     }
     const twice = `NOTIFY sip:a@b SIP/2.0\r\nl: 3\r\n${many}content-length: 4\r\n\r\nabcd`;
     assert.match(feedAll(new SipFramer(65536), [twice]).error, /invalid Content-Length/);
+    const compact = `NOTIFY sip:a@b SIP/2.0\r\nLog: x\r\nl-x: y\r\nL\t: 2\r\n\r\nhi`;
+    assert.deepStrictEqual(feedAll(new SipFramer(65536), [compact]).messages, [compact]);
   });
 
   it('refuses a message without Content-Length', () => {
