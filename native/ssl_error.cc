@@ -97,8 +97,9 @@ std::string OpenSslErrorCode(unsigned long err) {
   return code;
 }
 
-TlsError SslReasonError(int reason) {
-  unsigned long err = ERR_PACK(ERR_LIB_SSL, 0, reason);
+namespace {
+
+TlsError ErrorFromPackedCode(unsigned long err) {
   TlsError error;
   error.code = OpenSslErrorCode(err);
   const char* lib = ERR_lib_error_string(err);
@@ -107,17 +108,16 @@ TlsError SslReasonError(int reason) {
   return error;
 }
 
+}  // namespace
+
+TlsError SslReasonError(int reason) { return ErrorFromPackedCode(ERR_PACK(ERR_LIB_SSL, 0, reason)); }
+
 TlsError TakeOpenSslError(const char* fallback_code, const char* fallback_reason) {
   // The earliest error is the cause; later ones are the call sites it passed through.
   unsigned long err = ERR_get_error();
   ERR_clear_error();
   if (err == 0) return MakeError(fallback_code, fallback_reason);
-  TlsError error;
-  error.code = OpenSslErrorCode(err);
-  const char* lib = ERR_lib_error_string(err);
-  error.library = lib != nullptr ? lib : "";
-  error.reason = ReasonText(err);
-  return error;
+  return ErrorFromPackedCode(err);
 }
 
 void ClearErrorQueue() {
