@@ -5,6 +5,7 @@
 #include <openssl/ssl.h>
 #include <openssl/sslerr.h>
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 
@@ -239,11 +240,27 @@ bool Tls13Records::OnHandshakeData(MemBioBuffers* io, const uint8_t* data, size_
   return true;
 }
 
+size_t Tls13Records::TakeUnread(uint8_t* out, size_t out_cap) {
+  size_t taken = std::min(out_cap, unread_->size());
+  std::memcpy(out, unread_->data(), taken);
+  if (taken == unread_->size()) {
+    unread_.reset();
+  } else {
+    unread_->erase(unread_->begin(), unread_->begin() + static_cast<std::ptrdiff_t>(taken));
+  }
+  return taken;
+}
+
 Tls13Records::ReadOutcome Tls13Records::Read(MemBioBuffers* io, uint8_t* out, size_t out_cap,
                                              size_t* out_len, bool* more, TlsError* error) {
   *out_len = 0;
   *more = false;
-  size_t total = 0;
+  size_t total = unread_ ? TakeUnread(out, out_cap) : 0;
+  if (unread_) {
+    *out_len = total;
+    *more = true;
+    return ReadOutcome::kOk;
+  }
   while (!peer_closed_) {
     uint8_t header[kHeaderLength];
     if (!io->PeekInput(header, kHeaderLength)) break;
@@ -264,18 +281,22 @@ Tls13Records::ReadOutcome Tls13Records::Read(MemBioBuffers* io, uint8_t* out, si
     }
     if (io->InputSize() < kHeaderLength + length) break;  // the rest is on its way
     size_t plain_length = length - kTls13TagLength;
-    if (out_cap - total < plain_length) {
+    bool fits = out_cap - total >= plain_length;
+    if (!fits && total > 0) {
       *more = true;
       break;
     }
-    const uint8_t* record = io->ContiguousInput(kHeaderLength + length);
+    // A record larger than all of `out` is decrypted in place in a copy; what `out` cannot take
+    // waits in unread_, as OpenSSL keeps the rest of a record for the next SSL_read.
+    const uint8_t* record = fits ? io->ContiguousInput(kHeaderLength + length) : nullptr;
+    uint8_t* copy = nullptr;
     if (record == nullptr) {
-      uint8_t* copy = addon_->RecordReadBuffer();
+      copy = addon_->RecordReadBuffer();
       io->PeekInput(copy, kHeaderLength + length);
       record = copy;
     }
     const uint8_t* ciphertext = record + kHeaderLength;
-    uint8_t* plain = out + total;
+    uint8_t* plain = fits ? out + total : copy + kHeaderLength;
     EVP_CIPHER_CTX* context = Prepare(&read_, false);
     int body = 0;
     int final = 0;
@@ -301,6 +322,15 @@ Tls13Records::ReadOutcome Tls13Records::Read(MemBioBuffers* io, uint8_t* out, si
                    content == 0 ? SSL_R_BAD_RECORD_TYPE : SSL_R_DATA_LENGTH_TOO_LONG, error);
     }
     uint8_t type = plain[--content];
+    if (type == kApplicationData && !fits) {
+      unread_ = std::make_unique<std::vector<uint8_t>>(plain, plain + content);
+      total = TakeUnread(out, out_cap);
+      if (unread_) {
+        *more = true;
+        break;
+      }
+      continue;
+    }
     if (type == kApplicationData) {
       total += content;
       continue;

@@ -53,8 +53,8 @@ class Tls13Records {
     kError,       // fatal: the alert is queued, `*error` says why
   };
   // Decrypts the whole records `io` holds into `out` (up to `out_cap` bytes; `*out_len` bytes
-  // written), handling the records that are not application data. `*more`: a whole record is
-  // left because `out` is full.
+  // written), handling the records that are not application data. `*more`: a whole record, or
+  // the rest of one larger than `out_cap`, is left because `out` is full.
   ReadOutcome Read(MemBioBuffers* io, uint8_t* out, size_t out_cap, size_t* out_len, bool* more,
                    TlsError* error);
   // Encrypts `len` bytes into records in `io`'s output. False (with `*error`) when memory runs out.
@@ -94,6 +94,8 @@ class Tls13Records {
   // Queues the fatal alert `description` and fills `*error` with the error OpenSSL reports for
   // `reason` (SSL_R_*); always returns kError.
   ReadOutcome Fatal(MemBioBuffers* io, uint8_t description, int reason, TlsError* error);
+  // Moves up to `out_cap` bytes of `unread_` to `out`; returns how many.
+  size_t TakeUnread(uint8_t* out, size_t out_cap);
 
   std::shared_ptr<AddonData> addon_;
   const Tls13Suite* suite_;
@@ -104,6 +106,9 @@ class Tls13Records {
   Direction write_;
   // A handshake message split over records (rare: KeyUpdate is 5 bytes); null when none waits.
   std::unique_ptr<std::vector<uint8_t>> handshake_;
+  // The rest of a record's application data that did not fit a small `out` (a TlsSession read
+  // into a buffer under 16 KiB); the next Read gives it first. Null when none waits.
+  std::unique_ptr<std::vector<uint8_t>> unread_;
 };
 
 }  // namespace siptls

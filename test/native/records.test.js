@@ -39,6 +39,26 @@ describe('TlsSession ownRecords (TLS 1.3 record layer in sip-tls)', () => {
     });
   }
 
+  it('fills a small out buffer and reports MORE_PLAINTEXT until a record is read whole', () => {
+    const small = new Side(serverContext(tls13()), { isServer: true, ownRecords: true }, 1000);
+    const client = new Side(clientContext(tls13()), { isServer: false });
+    client.feed(null);
+    pump(client, small);
+    assert.ok(done(small) && small.session.ownsRecords());
+    const sent = pattern(5000);
+    client.session.write(sent);
+    let status = small.session.feed(client.session.takeCiphertext(), small.out);
+    const parts = [Buffer.from(small.out.subarray(0, small.session.lengths[0]))];
+    assert.strictEqual(parts[0].length, 1000);
+    for (let calls = 0; status & S.MORE_PLAINTEXT; calls++) {
+      assert.ok(calls < 10, 'read() keeps reporting MORE_PLAINTEXT');
+      status = small.session.read(small.out);
+      parts.push(Buffer.from(small.out.subarray(0, small.session.lengths[0])));
+    }
+    assert.deepStrictEqual(Buffer.concat(parts), sent);
+    assert.deepStrictEqual(transfer(client, small, pattern(800, 3)), pattern(800, 3));
+  });
+
   it('works with both sides running their own records, fed one byte at a time', () => {
     const { server, client } = connect(serverContext(tls13()), clientContext(tls13()),
       { serverOptions: { ownRecords: true }, clientOptions: { ownRecords: true } });
