@@ -40,9 +40,9 @@ uint32_t EventBatch::SharedFactsId(const SessionFacts& facts, bool* first) {
   for (size_t i = 0; i < shared_facts_.size(); i++) {
     if (SameFacts(shared_facts_[i], facts)) return static_cast<uint32_t>(i + 1);
   }
+  *first = true;  // sent whole: with a new id, or with id 0 once the table is full
   if (shared_facts_.size() == kMaxSharedFacts) return 0;
   shared_facts_.push_back(facts);
-  *first = true;
   return static_cast<uint32_t>(shared_facts_.size());
 }
 

@@ -55,9 +55,9 @@ class EventBatch {
 
  private:
   Napi::Object EventObject(Napi::Env env, const ConnEvent& event);
-  // The id (1-based) of facts without a peer certificate that were sent before, else 0 (and
-  // they are remembered under a new id while there is room): thousands of connections share a
-  // handful of such facts, and a kSecure event then carries the id instead of a new object.
+  // The id (1-based) that names facts without a peer certificate: thousands of connections share
+  // a handful of such facts, and a kSecure event then carries the id instead of a new object.
+  // `*first`: the facts must go out whole, under a new id or, once the table is full, under 0.
   uint32_t SharedFactsId(const SessionFacts& facts, bool* first);
 
   std::vector<SessionFacts> shared_facts_;

@@ -65,6 +65,21 @@ describe('TlsModule (loopback)', function () {
     client.end();
   });
 
+  it('establishes connections past the 64 sets of handshake facts the transport names by id', async () => {
+    const { mod, port } = await server();
+    let established = 0;
+    mod.on('connection', () => established++);
+    // The server name is one of the facts: each client's own makes a new set.
+    for (let i = 0; i < 70; i++) {
+      const client = await h.sipClient(port, { servername: `host-${i}.test`, checkServerIdentity: () => undefined });
+      client.write(h.options(i));
+      await h.waitFor(() => client.messages.length === 1, { what: `200 OK on connection ${i}` });
+      client.end();
+      await client.ended;
+    }
+    assert.strictEqual(established, 70);
+  });
+
   it('listens on IPv6 and IPv4 sockets at once', async () => {
     const { mod } = await server();
     const [v6] = await mod.listen(['tls:[::1]:0']);
