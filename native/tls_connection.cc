@@ -450,19 +450,22 @@ void TlsConnection::OnSendResult(ssize_t result) {
 }
 
 void TlsConnection::OnWritable() {
-  SendNow();
-  if (state_ == ConnState::kClosing) return;
+  int error = SendNow();
+  if (error != 0 && error != -EAGAIN) {
+    Close(uv_strerror(error), uv_err_name(error), true);
+    return;
+  }
   if (session_->PendingCiphertext() > 0) return;
   write_blocked_ = false;
   write_blocked_since_ms_ = 0;
   SetInterest(interest_ & ~kWriteInterest);
 }
 
-void TlsConnection::SendNow() {
+int TlsConnection::SendNow() {
   ByteSpan spans[kMaxSpans];
   iovec iov[kMaxSpans];
   size_t count = session_->IsClosed() ? 0 : session_->PeekCiphertext(spans, kMaxSpans);
-  if (count == 0) return;
+  if (count == 0) return 0;
   for (size_t i = 0; i < count; i++) {
     iov[i].iov_base = const_cast<uint8_t*>(spans[i].data);
     iov[i].iov_len = spans[i].len;
@@ -472,14 +475,11 @@ void TlsConnection::SendNow() {
   message.msg_iovlen = count;
   loop_->Counters().socket_writes++;
   ssize_t written = sendmsg(fd_, &message, MSG_DONTWAIT | MSG_NOSIGNAL);
-  if (written < 0) {
-    if (errno == EAGAIN || state_ == ConnState::kClosing) return;
-    Close(uv_strerror(-errno), uv_err_name(-errno), true);
-    return;
-  }
+  if (written < 0) return -errno;
   session_->ConsumeCiphertext(static_cast<size_t>(written));
   // Progress: the send timeout counts from the last write the kernel took.
   if (write_blocked_) write_blocked_since_ms_ = loop_->NowMs();
+  return 0;
 }
 
 bool TlsConnection::ResumeHandshake(std::shared_ptr<SecureContext> context, TlsError* error) {
@@ -517,7 +517,8 @@ void TlsConnection::Close(const std::string& reason, const char* code, bool by_p
     session_->Shutdown();
   }
   // Records that are ready (an alert for a failed handshake, the close_notify, a last response)
-  // go out if the kernel takes them now; nothing waits for them.
+  // go out if the kernel takes them now; nothing waits for them, and a failure (the peer reset
+  // the connection) changes nothing: it is closing either way.
   if (!write_blocked_) SendNow();
   ConnEvent& event = loop_->Batch().Add(EventKind::kClose, id_);
   event.text = reason;

@@ -164,8 +164,9 @@ class TlsConnection : private FrameSink {
   size_t FinishOutputStep();
   // Asks the loop's next write batch to send this connection's ciphertext.
   void QueueSend();
-  // Sends what ciphertext is ready with one sendmsg(2) now (a close's last records).
-  void SendNow();
+  // Sends what ciphertext is ready with one sendmsg(2) now (a close's last records, a writable
+  // socket's queue). Returns 0, or -errno when sendmsg failed; the caller decides to close.
+  int SendNow();
   // Queues clear text: in the turn's shared text once established and released, else in
   // `outgoing_` until the handshake (or connection-out) allows it. False when out of memory.
   bool Enqueue(const uint8_t* data, size_t len);

@@ -2,6 +2,7 @@
 // TlsModule on loopback against node:tls, openssl and gnutls-cli peers.
 const assert = require('node:assert');
 const fs = require('node:fs');
+const net = require('node:net');
 const path = require('node:path');
 const tls = require('node:tls');
 const { TlsModule } = require('../../lib');
@@ -78,6 +79,29 @@ describe('TlsModule (loopback)', function () {
       await client.ended;
     }
     assert.strictEqual(established, 70);
+  });
+
+  it('closes only the connection whose peer reset it while a response was being sent', async () => {
+    const { mod, port } = await server({}, { respond: false });
+    const raw = net.connect({ host: '127.0.0.1', port });
+    await new Promise((resolve) => raw.once('connect', resolve));
+    const client = await h.sipClient(port, { socket: raw });
+    const closed = nextClose(mod);
+    mod.on('message', (msg, c) => {
+      // The peer's RST reaches the server socket at once on loopback: the send finds it reset.
+      raw.resetAndDestroy();
+      mod.send(c, answer(msg));
+    });
+    client.write(h.options(1));
+    const { info } = await closed;
+    assert.strictEqual(info.byPeer, true);
+    assert.match(info.code, /^(EPIPE|ECONNRESET)$/);
+    const other = await h.sipClient(port);
+    mod.removeAllListeners('message');
+    mod.on('message', (msg, c) => mod.send(c, answer(msg)));
+    other.write(h.options(2));
+    await h.waitFor(() => other.messages.length === 1, { what: '200 OK on the next connection' });
+    other.end();
   });
 
   it('listens on IPv6 and IPv4 sockets at once', async () => {
