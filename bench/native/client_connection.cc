@@ -205,8 +205,9 @@ void ClientConnection::ReadAvailable(uint64_t now, DriveProgress* progress, Late
       in_.append(chunk, static_cast<size_t>(result));
       // With read-ahead one read() takes every record that has arrived; stop once they are
       // all decrypted instead of paying another read() for EAGAIN (epoll is level-triggered,
-      // so anything that arrives later wakes us again).
-      if (SSL_has_pending(ssl_)) continue;
+      // so anything that arrives later wakes us again). Over memory BIOs the records of one
+      // recv wait in the BIO, where no epoll event would wake us for them.
+      if (SSL_has_pending(ssl_) || (read_bio_ != nullptr && BIO_pending(read_bio_) > 0)) continue;
       break;
     }
     int ssl_error = SSL_get_error(ssl_, result);
