@@ -38,10 +38,11 @@ export interface ServerResults {
   /** Handshakes while the largest idle count is held. */
   handshakesWhileHeld?: FigureSet & { connections: number };
   /**
-   * Handshakes on the same server process just before it opened its idle connections, after the
-   * same warm-up: what the held rate is kept against, measured minutes apart from nothing else.
+   * Handshakes on the same server process right after its idle connections were closed, after
+   * the same warm-up, repetition by repetition with `handshakesWhileHeld`: what the held rate is
+   * kept against.
    */
-  handshakesBeforeHeld?: FigureSet;
+  handshakesAfterHeld?: FigureSet;
   errors: string[];
 }
 

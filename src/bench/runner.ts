@@ -235,7 +235,7 @@ async function measureIdle(
   }
   const idleRuns = new Map<BenchServer, IdleFigures[][]>();
   const heldRuns = new Map<BenchServer, RunFigures[]>();
-  const beforeRuns = new Map<BenchServer, RunFigures[]>();
+  const afterRuns = new Map<BenchServer, RunFigures[]>();
   for (let rep = 1; rep <= options.repetitions; rep++) {
     for (const server of servers) {
       if (server.kind === 'target' && (rep > 1 || !server.keyKinds.includes('own'))) continue;
@@ -247,15 +247,29 @@ async function measureIdle(
         const current = live;
         // The same warm-up before each window as the unloaded handshake windows; the held one also
         // follows the full GC of the memory reading, after which the young generation grows back.
-        const handshakes = async (what: string, into: Map<BenchServer, RunFigures[]>): Promise<void> => {
+        const measureHandshakes = async (what: string): Promise<RunFigures> => {
           await runHandshakes(driver, current, options.handshakeConcurrency, options.warmupMs);
           const f = await runHandshakes(driver, current, options.handshakeConcurrency, options.windowMs);
           progress(line(server.name, `handshakes ${what} ${rep}/${options.repetitions}`, f));
-          into.set(server, [...(into.get(server) ?? []), f]);
+          return f;
         };
+        let held: RunFigures | undefined;
         const figures = await holdIdle(holders, perHolder, current, options.idleCounts,
           (text) => progress(`${server.name} idle ${rep}/${options.repetitions}: ${text}`),
-          () => handshakes(`before ${largest} held`, beforeRuns), () => handshakes(`while ${largest} held`, heldRuns));
+          async () => {
+            try {
+              held = await measureHandshakes(`while ${largest} held`);
+            } catch (err) {
+              results.get(server)?.errors.push(`handshakes while held, rep ${rep}: ${(err as Error).message}`);
+            }
+          });
+        // The same process once they are closed is what the held rate is kept against: a run
+        // minutes earlier would measure the machine's drift as much as the server.
+        if (held) {
+          const after = await measureHandshakes(`after ${largest} held were closed`);
+          heldRuns.set(server, [...(heldRuns.get(server) ?? []), held]);
+          afterRuns.set(server, [...(afterRuns.get(server) ?? []), after]);
+        }
         for (const f of figures) {
           progress(`${server.name} idle ${rep}/${options.repetitions}: N=${f.connections}: ${Math.round(f.bytesPerConnection)} bytes/connection ` +
             `(${f.opened} open, server counts ${f.serverConnections}, ${f.failures} failed${f.firstError ? `: ${f.firstError}` : ''})`);
@@ -283,7 +297,7 @@ async function measureIdle(
     });
     const held = heldRuns.get(server);
     if (held) result.handshakesWhileHeld = { ...figureSet(held), connections: largest };
-    const before = beforeRuns.get(server);
-    if (before) result.handshakesBeforeHeld = figureSet(before);
+    const after = afterRuns.get(server);
+    if (after) result.handshakesAfterHeld = figureSet(after);
   }
 }

@@ -82,13 +82,13 @@ export interface IdleFigures {
 }
 
 /**
- * Runs `beforeHold` on the fresh server, then opens the `counts` (ascending) of idle connections
- * in steps across the `holders`, reading the server's PSS after a GC at each step, then runs
- * `whileHeld` with all of them open.
+ * Opens the `counts` (ascending) of idle connections on the fresh server in steps across the
+ * `holders`, reading the server's PSS after a GC at each step (the first reading before any
+ * connection), runs `whileHeld` with all of them open, then closes them.
  */
 export async function holdIdle(
   holders: Loadgen[], perHolder: number, server: RunningServer, counts: number[], progress: (text: string) => void,
-  beforeHold: () => Promise<void>, whileHeld: () => Promise<void>,
+  whileHeld: () => Promise<void>,
 ): Promise<IdleFigures[]> {
   if (server.pid === undefined) throw new Error('idle memory needs the server PID');
   const settle = () => new Promise((resolve) => setTimeout(resolve, 500));
@@ -97,7 +97,6 @@ export async function holdIdle(
     await settle();
     return n;
   };
-  await beforeHold();
   await gc();
   const basePss = pssBytes(server.pid);
   const pools = new Map<Loadgen, number>();

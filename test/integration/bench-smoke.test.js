@@ -77,6 +77,7 @@ describe('sip-tls bench --quick', function () {
       assertFigureSet(server.handshakes.rsa, `${name} handshakes rsa`);
       assertFigureSet(server.transactions, `${name} transactions`);
       assertFigureSet(server.handshakesWhileHeld, `${name} handshakes while held`);
+      assertFigureSet(server.handshakesAfterHeld, `${name} handshakes after the held were closed`);
       assert.strictEqual(server.idle.length, 1);
       assert.strictEqual(server.idle[0].connections, 1000);
       assertSummary(server.idle[0].bytesPerConnection, `${name} idle bytes`);
