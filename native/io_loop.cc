@@ -35,13 +35,13 @@ bool IoUringWanted() {
 }  // namespace
 
 IoLoop::IoLoop(Napi::Env env, uv_loop_t* loop, std::shared_ptr<AddonData> addon,
-               Napi::Function on_events, IoLoop** owner)
+               Napi::Function on_events, IoLoop** owner, int epoll_fd)
     : env_(env),
       loop_(loop),
       owner_(owner),
       addon_(std::move(addon)),
       on_events_(Napi::Persistent(on_events)),
-      epoll_fd_(epoll_create1(EPOLL_CLOEXEC)),
+      epoll_fd_(epoll_fd),
       reserve_fd_(open("/dev/null", O_RDONLY | O_CLOEXEC)),
       socket_batch_(IoUringWanted()),
       read_slots_(new uint8_t[SocketBatch::kMaxOps * kReadSlotSize]),

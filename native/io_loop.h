@@ -46,9 +46,9 @@ class IoLoop {
   static constexpr size_t kMinWriteRegion = 32 * 1024;
 
   // `owner` points at the owner's pointer to this loop; Shutdown() clears it, so the owner never
-  // holds a loop that is going away.
+  // holds a loop that is going away. The loop owns `epoll_fd` (from epoll_create1(2)).
   IoLoop(Napi::Env env, uv_loop_t* loop, std::shared_ptr<AddonData> addon, Napi::Function on_events,
-         IoLoop** owner);
+         IoLoop** owner, int epoll_fd);
   IoLoop(const IoLoop&) = delete;
   IoLoop& operator=(const IoLoop&) = delete;
 

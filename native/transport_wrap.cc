@@ -1,7 +1,10 @@
 // `Transport` (src/native.ts): the JS face of one IoLoop. TS checks argument types and values
 // (src/tls-module.ts); here only what would break memory safety is checked.
 #include <napi.h>
+#include <sys/epoll.h>
 #include <uv.h>
+#include <cerrno>
+#include <cstring>
 
 #include <string>
 #include <memory>
@@ -89,9 +92,17 @@ class TransportWrap : public Napi::ObjectWrap<TransportWrap> {
       Napi::TypeError::New(env, "Transport: onEvents must be a function").ThrowAsJavaScriptException();
       return;
     }
+    // Made here, where a failure (EMFILE) can still throw: the loop's handles watch it from birth.
+    int epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+    if (epoll_fd < 0) {
+      Napi::Error::New(env, std::string("Transport: epoll_create1: ") + std::strerror(errno))
+          .ThrowAsJavaScriptException();
+      return;
+    }
     uv_loop_t* uv_loop = nullptr;
     napi_get_uv_event_loop(env, &uv_loop);
-    path_->loop = new IoLoop(env, uv_loop, GetEnvData(env)->addon, info[0].As<Napi::Function>(), &path_->loop);
+    path_->loop = new IoLoop(env, uv_loop, GetEnvData(env)->addon, info[0].As<Napi::Function>(), &path_->loop,
+                             epoll_fd);
     // `send`, called once per message, is a function of this object's own rather than a
     // prototype method, which would look the wrapped object up on every call (napi_unwrap: a
     // hidden-property read, about a fifth of a send). It holds the path, not this object, so it
