@@ -259,16 +259,17 @@ void IoLoop::ReadReady() {
       // The batch is free again: a handshake's flight may be sent before the next read is handled.
       read_results_.resize(read_ids_.size());
       for (size_t op = 0; op < read_ids_.size(); op++) read_results_[op] = socket_batch_.Result(op);
-      // A connection's Drive touches only itself: every other connection of the batch is still
-      // open when its result is handled.
+      // A result may belong to a connection a write batch (sent from a Drive) closed meanwhile:
+      // each is looked up again.
       for (size_t op = 0; op < read_ids_.size(); op++) {
         TlsConnection* connection = FindConnection(read_ids_[op]);
         if (connection == nullptr) continue;
         ssize_t result = read_results_[op];
         connection->OnReadResult(result, read_slots_.get() + op * kReadSlotSize);
         // A handshake flight goes out at once: the peer works on it while the next ClientHello of
-        // the batch is handled (each costs hundreds of microseconds); records of established
-        // connections wait for the batch.
+        // the batch is handled (each costs hundreds of microseconds). The write batch this sends
+        // takes every pending write; only when no handshake is in the batch do the records of
+        // established connections wait for its end.
         if (connection->write_pending && connection->State() != ConnState::kEstablished) SubmitWrites();
         // A full slot: the socket may hold more; read it again in the next round.
         if (result == static_cast<ssize_t>(kReadSlotSize) && connection->Reading()) {

@@ -3,7 +3,8 @@
 // listeners and connections, the per-turn event batch and the loop handles that drive them:
 //   poll   libuv watches the transport's epoll set (one descriptor for every socket): when it is
 //          ready, the listeners accept, the readable connections are read in one batch and
-//          decrypted, and the records this made (handshake flights) are sent in one batch;
+//          decrypted; a handshake flight is sent as soon as it is made, the other records this
+//          made in one batch at the end;
 //   check  after each poll phase: hands the event batch to JS (one call), then encrypts the
 //          sends JS queued (coalesced per connection) and writes them in one batch;
 //   idle   started only while sends wait, so the poll phase does not block before the check;

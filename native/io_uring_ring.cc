@@ -33,7 +33,9 @@ void* MapRing(int fd, size_t size, off_t offset) {
 bool CompletesDontWaitInline(IoUring* ring) {
   int pair[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, pair) != 0) return false;
-  char byte;
+  // Static: a receive the kernel left pending (it armed a poll) may outlive this call; closing
+  // pair[1] then ends it at EOF, and the caller throws the ring away.
+  static char byte;
   io_uring_sqe* sqe = ring->NextSqe();
   sqe->opcode = IORING_OP_RECV;
   sqe->fd = pair[0];
@@ -46,7 +48,6 @@ bool CompletesDontWaitInline(IoUring* ring) {
     int32_t result;
     inline_eagain = ring->PopCompletion(&user_data, &result) && result == -EAGAIN;
   }
-  // A receive left pending is cancelled when the ring is closed, before `byte` goes away.
   close(pair[0]);
   close(pair[1]);
   return inline_eagain;

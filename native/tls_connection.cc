@@ -269,6 +269,8 @@ void TlsConnection::OnReadResult(ssize_t result, const uint8_t* data) {
 
 void TlsConnection::Drive(const uint8_t* in, size_t len) {
   OutputStep step(this);
+  // Claiming the write region may have sent the write batch, and a failed send closed us.
+  if (state_ == ConnState::kClosing) return;
   uint8_t* plain = loop_->PlainBuffer();
   size_t plain_len = 0;
   uint32_t status = session_->Feed(in, len, plain, IoLoop::kPlainBufferSize, &plain_len);
@@ -384,6 +386,7 @@ void TlsConnection::Flush() {
   dirty = false;
   if (state_ != ConnState::kEstablished || hold_) return;
   OutputStep step(this);
+  if (state_ == ConnState::kClosing) return;  // as in Drive
   ByteSpan spans[kMaxSpans];
   // What waited for the handshake goes first, then this turn's messages; WriteV packs the parts
   // into as few records as possible (up to 16 KiB each).

@@ -2,7 +2,8 @@
 // the loop's batches), the session core, the SIP framer and the write path. Accepted by a
 // TlsListener or opened by Connect().
 //
-// Memory per idle connection is what this object holds plus OpenSSL's SSL: the read slots, the
+// Memory per idle connection is what this object holds plus OpenSSL's SSL (or, once the TLS 1.3
+// record layer took over, Tls13Records and the SSL's facts kept as text): the read slots, the
 // write arena and the turn's clear text belong to the IoLoop, and the queues below hold pool
 // blocks only while they carry bytes (a partial message, clear text waiting, ciphertext the
 // kernel has not taken).
@@ -59,7 +60,7 @@ enum class ConnState : uint8_t {
                  // connection's real local address before reading the ClientHello
   kSniWait,      // server paused at ClientHello until JS picks the context
   kEstablished,
-  kClosing,      // closed; waiting for libuv to release the handle
+  kClosing,      // closed; the object is freed at the end of the turn (IoLoop::Retire)
 };
 
 // Outcome of Send(): nullptr on success, else an ERR_TLS_* code.
