@@ -5,6 +5,7 @@
 const assert = require('node:assert');
 const { TlsModule } = require('../../lib');
 const { answer } = require('../../lib/sip-responder');
+const { mallocInUse } = require('../../lib/native');
 const h = require('./helpers');
 
 const quiet = () => ({ log: () => undefined });
@@ -50,7 +51,7 @@ describe('TLS 1.3 records run by sip-tls (tls13_record_layer)', function () {
     assert.ok(client.output.includes('CSeq: 3 OPTIONS'));
   });
 
-  it('connects to openssl s_server: drops its tickets, follows its KeyUpdate and answers it', async () => {
+  it('connects to openssl s_server: reads past its tickets, follows its KeyUpdate and answers it', async () => {
     const port = await h.freePort();
     const server = children.start('openssl', ['s_server', '-accept', `127.0.0.1:${port}`, '-tls1_3',
       '-cert', h.cert('server-rsa.pem'), '-key', h.cert('server-rsa.key'), '-msg']);
@@ -91,14 +92,25 @@ describe('TLS 1.3 records run by sip-tls (tls13_record_layer)', function () {
 
   it('an idle connection lets its cipher contexts go and takes them back for the next message', async () => {
     const { port } = await server();
-    const client = await h.sipClient(port);
-    client.write(h.options(1));
-    await h.waitFor(() => client.messages.length === 1, { what: 'the first answer' });
+    const clients = [];
+    for (let i = 0; i < 50; i++) clients.push(await h.sipClient(port));
+    const exchange = async (n) => {
+      for (const client of clients) client.write(h.options(n));
+      await h.waitFor(() => clients.every((client) => client.messages.length === n), { what: `answers ${n}` });
+    };
+    await exchange(1);
+    const active = mallocInUse();
     await sleep(3200);  // past the 1 s sweep and the 2 s of quiet before a connection hibernates
-    client.write(h.options(2));
-    await h.waitFor(() => client.messages.length === 2, { what: 'the answer after hibernation' });
-    assert.ok(client.messages[1].includes('CSeq: 2 OPTIONS'));
-    client.destroy();
+    const hibernating = mallocInUse();
+    // Two expanded AES-GCM contexts (about 1 KiB each) per connection; the clients in this
+    // process allocate nothing while idle.
+    assert.ok(active - hibernating > 50 * 1024, `malloc in use fell by ${active - hibernating} bytes`);
+    await exchange(2);
+    assert.ok(mallocInUse() - hibernating > 50 * 1024, 'the contexts are made again');
+    for (const client of clients) {
+      assert.ok(client.messages[1].includes('CSeq: 2 OPTIONS'));
+      client.destroy();
+    }
   });
 
   it('tls13_record_layer 0 leaves the records to OpenSSL', async () => {
