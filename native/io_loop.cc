@@ -199,7 +199,7 @@ void IoLoop::MarkPendingWrite(TlsConnection* connection) {
 
 uint8_t* IoLoop::ClaimWriteRegion(const TlsConnection* connection, size_t* capacity) {
   if (region_user_ != nullptr) return nullptr;
-  if (kWriteArenaSize - arena_used_ < kMinWriteRegion) SubmitWrites();
+  if (arena_used_ + kMinWriteRegion > kWriteArenaSize) SubmitWrites();
   region_user_ = connection;
   *capacity = kWriteArenaSize - arena_used_;
   return write_arena_.get() + arena_used_;

@@ -54,7 +54,6 @@ class MemBioBuffers {
   // the queue. Returns the scratch bytes in use (0: the scratch is let go at once).
   size_t FreezeDirectOutput();
   bool SpillDirectOutput();
-  bool DirectOutputInUse() const { return direct_ != nullptr; }
   size_t OutputSize() const { return direct_end_ - direct_start_ + output_.Size(); }
   // Views of the output in order (valid until the next call that changes it).
   size_t PeekOutput(ByteSpan* spans, size_t max_spans) const;

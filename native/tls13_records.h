@@ -65,7 +65,6 @@ class Tls13Records {
   bool SendKeyUpdate(MemBioBuffers* io, bool request_peer, TlsError* error);
   // Frees the expanded cipher contexts (about 1 KiB each); the next record makes them again.
   void Hibernate();
-  uint16_t SuiteId() const { return suite_->id; }
 
  private:
   struct Direction {

@@ -47,7 +47,12 @@ class TlsConnection::OutputStep {
     TlsSessionCore* session = connection->session_.get();
     if (session == nullptr || session->IsClosed()) return;
     region_ = connection->loop_->ClaimWriteRegion(connection, &capacity_);
-    if (region_ != nullptr) session->UseDirectOutput(region_, capacity_);
+    // Output of an earlier step still waits to be sent: this one's records queue behind it, and
+    // the region goes back untouched (its bytes are counted once, by the step that wrote them).
+    if (region_ != nullptr && !session->UseDirectOutput(region_, capacity_)) {
+      connection->loop_->CommitWriteRegion(connection, 0);
+      region_ = nullptr;
+    }
   }
   ~OutputStep() {
     if (region_ == nullptr) {

@@ -607,8 +607,10 @@ uint32_t TlsSessionCore::KeyUpdate() {
   return Status();
 }
 
-void TlsSessionCore::UseDirectOutput(uint8_t* scratch, size_t cap) {
-  if (!IsClosed() && ciphertext_.OutputSize() == 0) ciphertext_.UseDirectOutput(scratch, cap);
+bool TlsSessionCore::UseDirectOutput(uint8_t* scratch, size_t cap) {
+  if (IsClosed() || ciphertext_.OutputSize() != 0) return false;
+  ciphertext_.UseDirectOutput(scratch, cap);
+  return true;
 }
 
 uint32_t TlsSessionCore::SpillDirectOutput() {

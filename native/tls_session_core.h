@@ -151,9 +151,9 @@ class TlsSessionCore {
   // Lets the records of the following calls go into `scratch` (`cap` bytes) instead of pool
   // blocks while nothing older waits, until SpillDirectOutput() (see MemBioBuffers). The owner
   // sends from the views PeekCiphertext() gives, and spills before `scratch` is reused or an
-  // asynchronous write needs the bytes to stay put.
-  void UseDirectOutput(uint8_t* scratch, size_t cap);
-  bool DirectOutputInUse() const { return ciphertext_.DirectOutputInUse(); }
+  // asynchronous write needs the bytes to stay put. False (scratch not taken) while older output
+  // waits, in an earlier scratch or the queue.
+  bool UseDirectOutput(uint8_t* scratch, size_t cap);
   // Ends writing into the scratch; what it holds waits there to be sent (MemBioBuffers).
   // Returns the scratch bytes in use.
   size_t FreezeDirectOutput() { return ciphertext_.FreezeDirectOutput(); }
