@@ -263,6 +263,11 @@ async function measureIdle(
               results.get(server)?.errors.push(`handshakes while held, rep ${rep}: ${(err as Error).message}`);
             }
           });
+        for (const f of figures) {
+          progress(`${server.name} idle ${rep}/${options.repetitions}: N=${f.connections}: ${Math.round(f.bytesPerConnection)} bytes/connection ` +
+            `(${f.opened} open, server counts ${f.serverConnections}, ${f.failures} failed${f.firstError ? `: ${f.firstError}` : ''})`);
+        }
+        idleRuns.set(server, [...(idleRuns.get(server) ?? []), figures]);
         // The same process once they are closed is what the held rate is kept against: a run
         // minutes earlier would measure the machine's drift as much as the server.
         if (held) {
@@ -270,11 +275,6 @@ async function measureIdle(
           heldRuns.set(server, [...(heldRuns.get(server) ?? []), held]);
           afterRuns.set(server, [...(afterRuns.get(server) ?? []), after]);
         }
-        for (const f of figures) {
-          progress(`${server.name} idle ${rep}/${options.repetitions}: N=${f.connections}: ${Math.round(f.bytesPerConnection)} bytes/connection ` +
-            `(${f.opened} open, server counts ${f.serverConnections}, ${f.failures} failed${f.firstError ? `: ${f.firstError}` : ''})`);
-        }
-        idleRuns.set(server, [...(idleRuns.get(server) ?? []), figures]);
       } catch (err) {
         results.get(server)?.errors.push(`idle rep ${rep}: ${(err as Error).message}`);
       } finally {
