@@ -77,10 +77,18 @@ Napi::Value SetBufferFreelistMax(const Napi::CallbackInfo& info) {
 }
 
 // mallocInUse(): bytes malloc has handed out and not taken back (glibc mallinfo2: small chunks
-// plus mmap'ed ones), or -1 without glibc >= 2.33. For memory tests: unlike RSS it ignores free
+// plus mmap'ed ones; AddressSanitizer's own count when it replaces malloc, as glibc's then
+// counts nothing), or -1 without glibc >= 2.33. For memory tests: unlike RSS it ignores free
 // memory malloc keeps, so a leak shows and fragmentation does not.
+#if defined(__SANITIZE_ADDRESS__)
+// From the sanitizer runtime (sanitizer/allocator_interface.h, not installed with every compiler).
+extern "C" size_t __sanitizer_get_current_allocated_bytes();
+#endif
+
 Napi::Value MallocInUse(const Napi::CallbackInfo& info) {
-#if defined(__GLIBC__) && __GLIBC_PREREQ(2, 33)
+#if defined(__SANITIZE_ADDRESS__)
+  return Napi::Number::New(info.Env(), static_cast<double>(__sanitizer_get_current_allocated_bytes()));
+#elif defined(__GLIBC__) && __GLIBC_PREREQ(2, 33)
   struct mallinfo2 stats = mallinfo2();
   return Napi::Number::New(info.Env(), static_cast<double>(stats.uordblks + stats.hblkhd));
 #else
