@@ -7,7 +7,10 @@ export interface TargetSpec {
   name: string;
   host: string;
   port: number;
-  /** PID of the target server, when known: enables its CPU and memory figures. */
+  /**
+   * PID of the target server, when known: enables its CPU and memory figures, summed over it and
+   * its descendants (Kamailio's workers).
+   */
   pid?: number;
   serverName?: string;
 }
@@ -40,7 +43,8 @@ export const USAGE = `usage: sip-tls bench [options]
   --concurrency N         handshakes in flight (default 16)
   --connections N         persistent connections for transactions (default 64)
   --depth N               transactions in flight per connection (default 4)
-  --target HOST:PORT[,pid=PID][,name=NAME][,sni=NAME]   another TLS SIP server (loopback only)
+  --target HOST:PORT[,pid=PID][,name=NAME][,sni=NAME]   another TLS SIP server (loopback only);
+                          its CPU and memory are those of PID and its descendants
   --no-baseline           skip the node:tls baseline
   --no-sip-tls            skip the sip-tls server
   --out DIR               results directory (default bench-results)`;

@@ -22,6 +22,28 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond();
 }
 
+/**
+ * `pid` and every process descended from it (parent PIDs from /proc/PID/stat, field 4): a
+ * multi-process server such as Kamailio does its work in the children of the PID it reports.
+ */
+export function processTree(pid: number): number[] {
+  const parents = new Map<number, number[]>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue;  // exited while we looked
+    }
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    parents.set(ppid, [...(parents.get(ppid) ?? []), Number(entry)]);
+  }
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) tree.push(...(parents.get(tree[i]) ?? []));
+  return tree;
+}
+
 /** Proportional set size of `pid` in bytes (/proc/PID/smaps_rollup, "Pss:" line, kB). */
 export function pssBytes(pid: number): number {
   const rollup = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');

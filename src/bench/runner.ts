@@ -243,7 +243,7 @@ async function measureIdle(
       let live: RunningServer | undefined;
       try {
         live = await server.start(keyKind);
-        if (live.pid === undefined) continue;
+        if (live.pids.length === 0) continue;
         const current = live;
         // The same warm-up before each window as the unloaded handshake windows; the held one also
         // follows the full GC of the memory reading, after which the young generation grows back.

@@ -28,8 +28,12 @@ export interface RunFigures {
 
 function figures(result: RunResult, server: RunningServer, latency: 'handshake' | 'transaction', machine: { busy: number }): RunFigures {
   if (result.fatal) throw new Error(result.fatal);
-  const cpu = server.pid !== undefined ? result.watchedCpuSeconds[String(server.pid)] : NaN;
-  const serverCpu = cpu !== undefined && cpu >= 0 ? cpu : NaN;
+  // A process that could not be read (-1: it exited) makes the sum NaN rather than too small.
+  const cpuOf = (pid: number) => {
+    const seconds = result.watchedCpuSeconds[String(pid)];
+    return seconds !== undefined && seconds >= 0 ? seconds : NaN;
+  };
+  const serverCpu = server.pids.length > 0 ? server.pids.reduce((sum, pid) => sum + cpuOf(pid), 0) : NaN;
   const histogram = latency === 'handshake' ? result.handshakeLatencyUs : result.latencyUs;
   const failures = Object.values(result.failures).reduce((sum, n) => sum + n, 0);
   const window = result.windowSeconds;
@@ -59,14 +63,14 @@ async function withMachineCpu<T>(step: () => Promise<T>): Promise<{ value: T; bu
 export async function runHandshakes(loadgen: Loadgen, server: RunningServer, concurrency: number, windowMs: number): Promise<RunFigures> {
   const { value, busy } = await withMachineCpu(() => loadgen.handshakes({
     host: server.host, port: server.port, serverName: server.serverName, concurrency, durationMs: windowMs,
-    watchPids: server.pid !== undefined ? [server.pid] : [],
+    watchPids: server.pids,
   }));
   return figures(value, server, 'handshake', { busy });
 }
 
 export async function runTransactions(loadgen: Loadgen, poolId: number, server: RunningServer, depth: number, windowMs: number): Promise<RunFigures> {
   const { value, busy } = await withMachineCpu(() => loadgen.transactions({
-    poolId, depth, durationMs: windowMs, watchPids: server.pid !== undefined ? [server.pid] : [],
+    poolId, depth, durationMs: windowMs, watchPids: server.pids,
   }));
   return figures(value, server, 'transaction', { busy });
 }
@@ -90,7 +94,8 @@ export async function holdIdle(
   holders: Loadgen[], perHolder: number, server: RunningServer, counts: number[], progress: (text: string) => void,
   whileHeld: () => Promise<void>,
 ): Promise<IdleFigures[]> {
-  if (server.pid === undefined) throw new Error('idle memory needs the server PID');
+  if (server.pids.length === 0) throw new Error('idle memory needs the server PID');
+  const serverPss = () => server.pids.reduce((sum, pid) => sum + pssBytes(pid), 0);
   const settle = () => new Promise((resolve) => setTimeout(resolve, 500));
   const gc = async () => {
     const n = server.collect ? await server.collect() : NaN;
@@ -98,7 +103,7 @@ export async function holdIdle(
     return n;
   };
   await gc();
-  const basePss = pssBytes(server.pid);
+  const basePss = serverPss();
   const pools = new Map<Loadgen, number>();
   const held = new Map<Loadgen, number>();
   const out: IdleFigures[] = [];
@@ -128,7 +133,7 @@ export async function holdIdle(
       }
       if (missing > 0) throw new Error(`not enough load generator capacity for ${count} connections`);
       const serverConnections = await gc();
-      const pss = pssBytes(server.pid);
+      const pss = serverPss();
       out.push({ connections: count, opened, serverConnections, bytesPerConnection: (pss - basePss) / opened, failures, firstError });
     }
     await whileHeld();

@@ -9,13 +9,17 @@ import { nextMessage, startNode, stopChild } from './children';
 import { FromServer } from './server-ipc';
 import { BenchCertificates, KeyKind } from './certs';
 import { TargetSpec } from './options';
+import { processTree } from './proc-stats';
 
 export interface RunningServer {
   host: string;
   port: number;
   serverName?: string;
-  /** Known for the servers the harness starts and for targets given with pid=. */
-  pid?: number;
+  /**
+   * The server's processes, for its CPU and memory figures: the child the harness started, or a
+   * target's pid= with its descendants; empty when unknown.
+   */
+  pids: number[];
   /** Full GC in the server; resolves with its open connection count (harness-started only). */
   collect?(): Promise<number>;
   stop(): Promise<void>;
@@ -40,7 +44,7 @@ async function startChildServer(script: string, certs: BenchCertificates, keyKin
     return {
       host: '127.0.0.1',
       port: ready.port,
-      pid: child.pid,
+      pids: child.pid !== undefined ? [child.pid] : [],
       collect: async () => {
         child.send({ type: 'gc' });
         return (await nextMessage(child, isGc, 20000, `${what} gc`)).connections;
@@ -76,6 +80,10 @@ export function targetServer(spec: TargetSpec): BenchServer {
     name: spec.name,
     kind: 'target',
     keyKinds: ['own'],
-    start: async () => ({ host: spec.host, port: spec.port, pid: spec.pid, serverName: spec.serverName, stop: async () => undefined }),
+    start: async () => ({
+      host: spec.host, port: spec.port, serverName: spec.serverName,
+      pids: spec.pid !== undefined ? processTree(spec.pid) : [],
+      stop: async () => undefined,
+    }),
   };
 }

@@ -5,17 +5,21 @@ const assert = require('node:assert');
 const fs = require('node:fs');
 const path = require('node:path');
 const { TlsModule } = require('../../lib');
+const { processTree } = require('../../lib/bench/proc-stats');
 const h = require('./helpers');
 
 const CLI = path.resolve(__dirname, '../../lib/cli.js');
 const MODULES = '/usr/lib/x86_64-linux-gnu/kamailio/modules/';
 
-function kamailioCfg({ dir, udpPort, tlsPort, relayPort }) {
+// tcpChildren 1: Kamailio 5.6.3 with OpenSSL 3 frees OpenSSL's per-thread state twice when TLS
+// connections of several TCP workers come and go quickly (kamailio/kamailio#3791; later versions
+// add tls_threads_mode), and a worker aborts.
+function kamailioCfg({ dir, udpPort, tlsPort, relayPort, tcpChildren = 2 }) {
   return `#!KAMAILIO
 debug=2
 log_stderror=yes
 children=2
-tcp_children=2
+tcp_children=${tcpChildren}
 enable_tls=yes
 listen=udp:127.0.0.1:${udpPort}
 listen=tls:127.0.0.1:${tlsPort}
@@ -97,6 +101,35 @@ describe('Kamailio 5.6 as a peer', function () {
     const successful = /Successful call\s*\|\s*\d+\s*\|\s*(\d+)/.exec(r.output);
     assert.strictEqual(r.code, 0, r.output.slice(-2000));
     assert.ok(successful && Number(successful[1]) === 200, r.output.slice(-2000));
+  });
+
+  it('is measured by sip-tls bench --target, its CPU and memory summed over its processes', async function () {
+    this.timeout(150000);
+    const benchDir = h.tmpDir('bench-kamailio');
+    const tlsPort = await h.freePort();
+    fs.writeFileSync(path.join(benchDir, 'tls.cfg'), KAMAILIO_TLS_CFG);
+    fs.writeFileSync(path.join(benchDir, 'kamailio.cfg'),
+      kamailioCfg({ dir: benchDir, udpPort: await h.freeUdpPort(), tlsPort, relayPort: ports.relayPort, tcpChildren: 1 }));
+    const kamailio = children.start('kamailio', ['-f', path.join(benchDir, 'kamailio.cfg'), '-DD', '-E', '-w', benchDir, '-Y', benchDir,
+      '-m', '256', '-M', '8']);
+    await h.waitForPort(tlsPort).catch((err) => { throw new Error(`${err.message}\n${kamailio.output}`); });
+    const out = path.join(benchDir, 'results');
+    const r = await h.run(process.execPath, [CLI, 'bench', '--quick', '--no-baseline', '--no-sip-tls', '--only', 'handshakes,transactions,idle',
+      '--target', `127.0.0.1:${tlsPort},pid=${kamailio.pid},name=kamailio`, '--out', out], { timeoutMs: 110000 });
+    assert.strictEqual(r.code, 0, `${r.output.slice(-3000)}\nKamailio:\n${kamailio.output.slice(-3000)}`);
+    const results = JSON.parse(fs.readFileSync(path.join(out, 'latest.json'), 'utf8'));
+    const target = results.servers.find((s) => s.name === 'kamailio');
+    assert.deepStrictEqual(target.errors, []);
+    for (const [what, set] of [['handshakes', target.handshakes.own], ['transactions', target.transactions]]) {
+      assert.ok(set.perCpuSecond.median > 0 && Number.isFinite(set.perCpuSecond.median), `${what} per CPU-s: ${set.perCpuSecond.median}`);
+      assert.strictEqual(set.failures, 0, `${what}: ${set.firstError}`);
+    }
+    // Kamailio works in the children of the PID it was started as (TCP main, TCP and UDP workers,
+    // timers): the figures above are summed over all of them.
+    assert.ok(processTree(kamailio.pid).length > 4, `Kamailio runs as ${processTree(kamailio.pid).length} processes`);
+    const [idle] = target.idle;
+    assert.strictEqual(idle.opened.min, 1000);
+    assert.ok(idle.bytesPerConnection.median > 1024, `${idle.bytesPerConnection.median} bytes per idle connection`);
   });
 
   it('connects as a TLS client to Kamailio and gets its 200 OK', async () => {

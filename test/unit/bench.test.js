@@ -159,3 +159,26 @@ describe('bench ratios and report', () => {
     assert.match(markdownTables(results), /\| Handshakes \/ server CPU-s, ECDSA P-256 \| 1,000 \(1,000–1,000\) \| 2,000 \(2,000–2,000\) \|/);
   });
 });
+
+describe('bench processTree()', () => {
+  it('lists a process and every process descended from it', async () => {
+    const { spawn } = require('node:child_process');
+    const { processTree } = require('../../lib/bench/proc-stats');
+    // sh, its two background sleeps, and the sleep the second subshell starts.
+    const root = spawn('sh', ['-c', 'sleep 30 & (sleep 30 & wait) & wait'], { stdio: 'ignore' });
+    try {
+      let tree = [];
+      for (let i = 0; i < 100 && tree.length < 4; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        tree = processTree(root.pid);
+      }
+      assert.strictEqual(tree[0], root.pid);
+      assert.strictEqual(tree.length, 4, `tree ${tree.join(' ')}`);
+      assert.ok(!tree.includes(process.pid));
+    } finally {
+      for (const pid of processTree(root.pid).reverse()) {
+        try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+      }
+    }
+  });
+});
