@@ -119,11 +119,12 @@ export function markdownReport(results: BenchResults, chartFile: string | null):
   for (const server of results.servers) {
     if (!server.available) lines.push(`- ${server.name}: not measured (${server.unavailableReason}).`);
     for (const error of server.errors) lines.push(`- ${server.name}: ${error}`);
-    const loadgen = [server.handshakes.ecdsa, server.handshakes.rsa, server.transactions]
-      .filter((f): f is FigureSet => f !== undefined)
-      .map((f) => f.loadgenCpuPerServerCpu.median);
+    const loadgen = ([['handshakes ECDSA', server.handshakes.ecdsa], ['handshakes RSA', server.handshakes.rsa],
+      ['handshakes, own certificate', server.handshakes.own], ['transactions', server.transactions]] as Array<[string, FigureSet | undefined]>)
+      .filter((entry): entry is [string, FigureSet] => entry[1] !== undefined);
     if (loadgen.length) {
-      lines.push(`- ${server.name}: load generator CPU per server CPU ${loadgen.map((v) => num(v, 2)).join(' / ')} (handshakes ECDSA / RSA / transactions).`);
+      lines.push(`- ${server.name}: load generator CPU per server CPU ${loadgen.map(([, f]) => num(f.loadgenCpuPerServerCpu.median, 2)).join(' / ')} ` +
+        `(${loadgen.map(([what]) => what).join(' / ')}).`);
     }
   }
   if (results.micro) lines.push(`- In memory: ${results.micro.compares}.`);

@@ -6,7 +6,7 @@ const { answerChunk, respondTo } = require('../../lib/bench/sip-responder');
 const { parseOptions, parseTarget } = require('../../lib/bench/options');
 const { summarize } = require('../../lib/bench/summary');
 const { ratiosOf, checksOf } = require('../../lib/bench/ratios');
-const { ratioChart, markdownTables } = require('../../lib/bench/report');
+const { ratioChart, markdownTables, markdownReport } = require('../../lib/bench/report');
 
 const OPTIONS = 'OPTIONS sip:a@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TLS 127.0.0.1;branch=z9hG4bK1\r\n' +
   'From: <sip:b@x>;tag=1\r\nTo: <sip:a@127.0.0.1>\r\nCall-ID: c1\r\nCSeq: 7 OPTIONS\r\nContent-Length: 0\r\n\r\n';
@@ -157,6 +157,17 @@ describe('bench ratios and report', () => {
     assert.match(svg, /stroke-width="2"/);
     assert.strictEqual((svg.match(/<svg/g) || []).length, (svg.match(/<\/svg>/g) || []).length);
     assert.match(markdownTables(results), /\| Handshakes \/ server CPU-s, ECDSA P-256 \| 1,000 \(1,000–1,000\) \| 2,000 \(2,000–2,000\) \|/);
+  });
+
+  it('names each load generator cost it gives, a target\'s own-certificate handshakes included', () => {
+    const target = { name: 'kamailio', kind: 'target', available: true, errors: [], handshakes: { own: set(2000) }, transactions: set(60000) };
+    target.handshakes.own.loadgenCpuPerServerCpu = summarize([0.8, 0.8, 0.8]);
+    const results = { ratios: {}, servers: [base, target], checks: [], date: 'd', command: 'c',
+      machine: { cpus: 2, cpuModel: 'm', memoryGiB: 1, kernel: 'k', node: 'n', openssl: 'o', loadavgBefore: [0, 0], loadavgAfter: [0, 0], otherCores: 0 },
+      settings: { repetitions: 3, idleCounts: [], windowMs: 5000, handshakeConcurrency: 16, connections: 64, depth: 4, tls: 't' } };
+    const report = markdownReport(results, null);
+    assert.match(report, /- kamailio: load generator CPU per server CPU 0\.80 \/ 0\.50 \(handshakes, own certificate \/ transactions\)\./);
+    assert.match(report, /- node:tls: load generator CPU per server CPU 0\.50 \/ 0\.50 \/ 0\.50 \(handshakes ECDSA \/ handshakes RSA \/ transactions\)\./);
   });
 });
 
