@@ -12,7 +12,27 @@ namespace {
 // reset gives EPIPE, not SIGPIPE.
 constexpr int kRecvFlags = MSG_DONTWAIT;
 constexpr int kSendFlags = MSG_DONTWAIT | MSG_NOSIGNAL;
+
+// Points `msg` at `iov`, filled from up to SocketBatch::kMaxSpans `spans`.
+void FillMessage(msghdr* msg, iovec* iov, const ByteSpan* spans, size_t count) {
+  if (count > SocketBatch::kMaxSpans) count = SocketBatch::kMaxSpans;
+  for (size_t i = 0; i < count; i++) {
+    iov[i].iov_base = const_cast<uint8_t*>(spans[i].data);
+    iov[i].iov_len = spans[i].len;
+  }
+  *msg = msghdr{};
+  msg->msg_iov = iov;
+  msg->msg_iovlen = count;
+}
 }  // namespace
+
+ssize_t SendSpans(int fd, const ByteSpan* spans, size_t count) {
+  iovec iov[SocketBatch::kMaxSpans];
+  msghdr msg;
+  FillMessage(&msg, iov, spans, count);
+  ssize_t sent = sendmsg(fd, &msg, kSendFlags);
+  return sent >= 0 ? sent : -errno;
+}
 
 SocketBatch::SocketBatch(bool try_io_uring) : ops_(new Op[kMaxOps]) {
   if (try_io_uring) ring_ = IoUring::Create(kMaxOps);
@@ -34,14 +54,7 @@ size_t SocketBatch::AddSend(int fd, const ByteSpan* spans, size_t count) {
   Op& op = ops_[count_];
   op.fd = fd;
   op.send = true;
-  if (count > kMaxSpans) count = kMaxSpans;
-  for (size_t i = 0; i < count; i++) {
-    op.iov[i].iov_base = const_cast<uint8_t*>(spans[i].data);
-    op.iov[i].iov_len = spans[i].len;
-  }
-  op.msg = msghdr{};
-  op.msg.msg_iov = op.iov;
-  op.msg.msg_iovlen = count;
+  FillMessage(&op.msg, op.iov, spans, count);
   op.result = -EAGAIN;
   return count_++;
 }

@@ -27,6 +27,10 @@ namespace siptls {
 
 class IoUring;
 
+// One sendmsg(2) of up to SocketBatch::kMaxSpans `spans` now, with the batch's flags (a close's
+// last records, a writable socket's queue). Returns the bytes the kernel took, or -errno.
+ssize_t SendSpans(int fd, const ByteSpan* spans, size_t count);
+
 class SocketBatch {
  public:
   static constexpr size_t kMaxOps = 128;

@@ -13,6 +13,7 @@
 
 #include "io_address.h"
 #include "io_loop.h"
+#include "socket_batch.h"
 
 namespace siptls {
 
@@ -470,20 +471,12 @@ void TlsConnection::OnWritable() {
 }
 
 int TlsConnection::SendNow() {
-  ByteSpan spans[kMaxSpans];
-  iovec iov[kMaxSpans];
-  size_t count = session_->IsClosed() ? 0 : session_->PeekCiphertext(spans, kMaxSpans);
+  ByteSpan spans[SocketBatch::kMaxSpans];
+  size_t count = session_->IsClosed() ? 0 : session_->PeekCiphertext(spans, SocketBatch::kMaxSpans);
   if (count == 0) return 0;
-  for (size_t i = 0; i < count; i++) {
-    iov[i].iov_base = const_cast<uint8_t*>(spans[i].data);
-    iov[i].iov_len = spans[i].len;
-  }
-  msghdr message{};
-  message.msg_iov = iov;
-  message.msg_iovlen = count;
   loop_->Counters().socket_writes++;
-  ssize_t written = sendmsg(fd_, &message, MSG_DONTWAIT | MSG_NOSIGNAL);
-  if (written < 0) return -errno;
+  ssize_t written = SendSpans(fd_, spans, count);
+  if (written < 0) return static_cast<int>(written);
   session_->ConsumeCiphertext(static_cast<size_t>(written));
   // Progress: the send timeout counts from the last write the kernel took.
   if (write_blocked_) write_blocked_since_ms_ = loop_->NowMs();
