@@ -125,11 +125,13 @@ class TransportWrap : public Napi::ObjectWrap<TransportWrap> {
     if (path_->loop != nullptr) path_->loop->Shutdown();
   }
 
-  bool Alive(Napi::Env env) {
-    if (path_->loop != nullptr) return true;
+  // False (with a JS exception) once the transport is shut down.
+  static bool Alive(Napi::Env env, const SendPath& path) {
+    if (path.loop != nullptr) return true;
     Napi::Error::New(env, "Transport is shut down").ThrowAsJavaScriptException();
     return false;
   }
+  bool Alive(Napi::Env env) { return Alive(env, *path_); }
 
   std::shared_ptr<SecureContext> ContextArg(Napi::Env env, Napi::Value value) {
     std::shared_ptr<SecureContext> context = SecureContextWrap::FromValue(env, value);
@@ -137,10 +139,12 @@ class TransportWrap : public Napi::ObjectWrap<TransportWrap> {
     return context;
   }
 
-  TlsConnection* ConnectionArg(const Napi::CallbackInfo& info) {
+  // The open connection whose id is the first argument, else nullptr.
+  static TlsConnection* ConnectionArg(const SendPath& path, const Napi::CallbackInfo& info) {
     if (!info[0].IsNumber()) return nullptr;
-    return path_->loop->FindConnection(info[0].As<Napi::Number>().Uint32Value());
+    return path.loop->FindConnection(info[0].As<Napi::Number>().Uint32Value());
   }
+  TlsConnection* ConnectionArg(const Napi::CallbackInfo& info) { return ConnectionArg(*path_, info); }
 
   // setLimits({ maxConnections, idleTimeoutMs, … }): any subset; see io_limits.h.
   Napi::Value SetLimits(const Napi::CallbackInfo& info) {
@@ -273,17 +277,13 @@ class TransportWrap : public Napi::ObjectWrap<TransportWrap> {
   static Napi::Value SendOnPath(const Napi::CallbackInfo& info) {
     SendPath& path = **static_cast<std::shared_ptr<SendPath>*>(info.Data());
     Napi::Env env = info.Env();
-    if (path.loop == nullptr) {
-      Napi::Error::New(env, "Transport is shut down").ThrowAsJavaScriptException();
-      return env.Undefined();
-    }
+    if (!Alive(env, path)) return env.Undefined();
     bool is_string = info[1].IsString();
     if (!is_string && !info[1].IsBuffer()) {
       Napi::TypeError::New(env, "send: data must be a Buffer or a string").ThrowAsJavaScriptException();
       return env.Undefined();
     }
-    TlsConnection* connection =
-        info[0].IsNumber() ? path.loop->FindConnection(info[0].As<Napi::Number>().Uint32Value()) : nullptr;
+    TlsConnection* connection = ConnectionArg(path, info);
     if (connection == nullptr) return Napi::String::New(env, "ERR_TLS_CONNECTION_CLOSED");
     SendError error;
     if (is_string) {
