@@ -6,8 +6,9 @@
 // kernel in one io_uring_enter(2) and complete inside it: each carries MSG_DONTWAIT, so a socket
 // that would block answers -EAGAIN at once instead of being polled (io_uring_enter(2),
 // IORING_OP_RECV / IORING_OP_SENDMSG). Without io_uring (an old kernel, a seccomp filter that
-// refuses it, kernel.io_uring_disabled, or SIP_TLS_IO_URING=0) each op is its own recv(2) or
-// sendmsg(2) with the same flags, so the results are the same either way.
+// refuses it, kernel.io_uring_disabled, or a transport started with SIP_TLS_IO_URING=0) each op
+// is its own recv(2) or sendmsg(2) with the same flags, so the results are the same either way.
+// The load generator always asks for io_uring.
 //
 // Not thread-safe: one batch per IoLoop.
 #ifndef SIPTLS_SOCKET_BATCH_H_
