@@ -16,6 +16,16 @@ constexpr size_t kGranule = 16;
 constexpr size_t kClasses = kLongLivedMaxSize / kGranule;
 constexpr size_t kChunkSize = 256 * 1024;
 
+// Out of memory ends the process (see long_lived.h).
+void* MallocOrAbort(size_t size) {
+  void* memory = std::malloc(size);
+  if (memory == nullptr) {
+    std::fputs("sip-tls: out of memory\n", stderr);
+    std::abort();
+  }
+  return memory;
+}
+
 struct FreeSlot {
   FreeSlot* next;
 };
@@ -34,7 +44,9 @@ class SlotPools {
     }
     size_t slot_size = (index + 1) * kGranule;
     if (carve_ == nullptr || carve_end_ - carve_ < static_cast<ptrdiff_t>(slot_size)) {
-      if (!NewChunk()) return Fallback(slot_size);
+      // No chunk could be mapped: the slot comes from malloc, and joins its class's free list
+      // when freed like any other (it is of the class's size).
+      if (!NewChunk()) return MallocOrAbort(slot_size);
     }
     void* slot = carve_;
     carve_ += slot_size;
@@ -60,17 +72,6 @@ class SlotPools {
     return true;
   }
 
-  // No chunk could be mapped: the slot comes from malloc, and joins its class's free list when
-  // freed like any other (it is of the class's size).
-  static void* Fallback(size_t slot_size) {
-    void* memory = std::malloc(slot_size);
-    if (memory == nullptr) {
-      std::fputs("sip-tls: out of memory\n", stderr);
-      std::abort();
-    }
-    return memory;
-  }
-
   std::mutex mutex_;
   FreeSlot* free_[kClasses] = {};
   char* carve_ = nullptr;
@@ -93,14 +94,7 @@ constexpr bool kUseSlots = true;
 #endif
 
 void* LongLivedAllocate(size_t size) {
-  if (!kUseSlots || size > kLongLivedMaxSize) {
-    void* memory = std::malloc(size);
-    if (memory == nullptr) {
-      std::fputs("sip-tls: out of memory\n", stderr);
-      std::abort();
-    }
-    return memory;
-  }
+  if (!kUseSlots || size > kLongLivedMaxSize) return MallocOrAbort(size);
   return Pools().Allocate(size);
 }
 
