@@ -49,9 +49,10 @@ class AddonData {
   uint8_t* RecordStage() { return record_stage_.get(); }
 
   // What the TLS 1.3 record layer (tls13_records.h) needs, fetched from LibCtx() on first use
-  // (a failed fetch is tried again next time): a suite's cipher, and an HKDF context in expand-only mode with the suite's hash set (nullptr if the
-  // library context lacks them); one record's buffers for ciphertext read and written (a
-  // session call never runs inside another, so neither do two derivations).
+  // (a failed fetch is tried again next time): a suite's cipher, and an HKDF context in
+  // expand-only mode with the suite's hash set (nullptr if the library context lacks them); one
+  // record's buffers for ciphertext read and written (a session call never runs inside another,
+  // so neither do two derivations).
   EVP_CIPHER* Tls13Cipher(const Tls13Suite& suite);
   EVP_KDF_CTX* Tls13Hkdf(const Tls13Suite& suite);
   static constexpr size_t kRecordBufferSize = 5 + 16384 + 256;  // RFC 8446 section 5.2

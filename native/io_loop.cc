@@ -286,7 +286,7 @@ void IoLoop::SubmitWrites() {
   size_t next = 0;
   while (next < pending_writes_.size()) {
     socket_batch_.Clear();
-    batch_ids_.clear();
+    write_ids_.clear();
     for (; next < pending_writes_.size() && !socket_batch_.Full(); next++) {
       TlsConnection* connection = FindConnection(pending_writes_[next]);
       if (connection == nullptr || !connection->write_pending) continue;
@@ -294,13 +294,13 @@ void IoLoop::SubmitWrites() {
       size_t count = connection->PeekCiphertext(spans, SocketBatch::kMaxSpans);
       if (count == 0) continue;
       socket_batch_.AddSend(connection->Fd(), spans, count);
-      batch_ids_.push_back(connection->Id());
+      write_ids_.push_back(connection->Id());
     }
-    counters_.socket_writes += batch_ids_.size();
+    counters_.socket_writes += write_ids_.size();
     counters_.socket_batches++;
     socket_batch_.Run();
-    for (size_t op = 0; op < batch_ids_.size(); op++) {
-      TlsConnection* connection = FindConnection(batch_ids_[op]);
+    for (size_t op = 0; op < write_ids_.size(); op++) {
+      TlsConnection* connection = FindConnection(write_ids_[op]);
       if (connection != nullptr) connection->OnSendResult(socket_batch_.Result(op));
     }
   }

@@ -182,7 +182,7 @@ class IoLoop {
   std::vector<uint32_t> readable_;
   std::vector<uint32_t> reading_;   // readable_ of the read round in progress
   std::vector<uint32_t> pending_writes_;
-  std::vector<uint32_t> batch_ids_;  // the connection of each op of the write batch
+  std::vector<uint32_t> write_ids_;  // the connection of each op of the write batch
   std::vector<uint32_t> read_ids_;   // the connection of each op of the read batch
   std::vector<ssize_t> read_results_;
   std::vector<TlsConnection*> retired_;

@@ -42,8 +42,8 @@ size_t LineEnd(const char* text, size_t from, size_t len) {
 // One pass over a message's header block in text[0, len): its end (the index of the first
 // "\r\n\r\n", or `len` if there is none) and the header lines that may be Content-Length (those
 // that follow a CRLF and start with "co", or with "l" and then a colon or blank, in any case), so
-// that ParseContentLength reads only those. Looks for the '\n' of each line: lines are tens of bytes, and memchr is faster
-// than memmem's general search for a 4-byte needle.
+// that ParseContentLength reads only those. Looks for the '\n' of each line: lines are tens of
+// bytes, and memchr is faster than memmem's general search for a 4-byte needle.
 struct HeaderScan {
   static constexpr size_t kMaxCandidates = 8;
   size_t end;

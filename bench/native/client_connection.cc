@@ -121,7 +121,7 @@ void ClientConnection::UpdateInterest() {
   bool wants_write = state_ == State::kConnecting ||
                      (state_ == State::kHandshaking && handshake_wants_write_) ||
                      (state_ == State::kReady &&
-                      (memory_bios_ ? PendingCiphertext(&unused) > 0 : out_offset_ < out_.size()));
+                      (OnMemoryBios() ? PendingCiphertext(&unused) > 0 : out_offset_ < out_.size()));
   uint32_t interest = EPOLLIN | (wants_write ? EPOLLOUT : 0u);
   if (interest == interest_) return;
   epoll_event event{};
@@ -131,7 +131,7 @@ void ClientConnection::UpdateInterest() {
 }
 
 bool ClientConnection::UseMemoryBios() {
-  if (memory_bios_) return true;
+  if (OnMemoryBios()) return true;
   BIO* read_bio = BIO_new(BIO_s_mem());
   BIO* write_bio = BIO_new(BIO_s_mem());
   if (read_bio == nullptr || write_bio == nullptr) {
@@ -146,7 +146,6 @@ bool ClientConnection::UseMemoryBios() {
   SSL_set_bio(ssl_, read_bio, write_bio);
   read_bio_ = read_bio;
   write_bio_ = write_bio;
-  memory_bios_ = true;
   return true;
 }
 
@@ -179,7 +178,7 @@ bool ClientConnection::Encrypt() {
 }
 
 size_t ClientConnection::PendingCiphertext(const uint8_t** data) const {
-  if (!memory_bios_ || write_bio_ == nullptr) return 0;
+  if (!OnMemoryBios()) return 0;
   char* pointer = nullptr;
   long len = BIO_get_mem_data(write_bio_, &pointer);
   *data = reinterpret_cast<const uint8_t*>(pointer);
@@ -207,7 +206,7 @@ void ClientConnection::ReadAvailable(uint64_t now, DriveProgress* progress, Late
       // all decrypted instead of paying another read() for EAGAIN (epoll is level-triggered,
       // so anything that arrives later wakes us again). Over memory BIOs the records of one
       // recv wait in the BIO, where no epoll event would wake us for them.
-      if (SSL_has_pending(ssl_) || (read_bio_ != nullptr && BIO_pending(read_bio_) > 0)) continue;
+      if (SSL_has_pending(ssl_) || (OnMemoryBios() && BIO_pending(read_bio_) > 0)) continue;
       break;
     }
     int ssl_error = SSL_get_error(ssl_, result);
@@ -307,7 +306,6 @@ void ClientConnection::Abort() {
     SSL_free(ssl_);  // and its BIOs
     ssl_ = nullptr;
   }
-  memory_bios_ = false;
   read_bio_ = write_bio_ = nullptr;
   if (fd_ >= 0) {
     linger abortive{1, 0};

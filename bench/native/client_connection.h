@@ -98,9 +98,9 @@ class ClientConnection {
   void ReadAvailable(uint64_t now, DriveProgress* progress, LatencyHistogram* latency);
   // Registers EPOLLOUT interest only while connecting or while a write waits for room.
   void UpdateInterest();
+  bool OnMemoryBios() const { return write_bio_ != nullptr; }
 
   int fd_ = -1;
-  bool memory_bios_ = false;
   BIO* write_bio_ = nullptr;  // memory-BIO mode: ciphertext for the socket (owned by ssl_)
   BIO* read_bio_ = nullptr;   // memory-BIO mode: ciphertext from the socket (owned by ssl_)
   int epoll_fd_ = -1;

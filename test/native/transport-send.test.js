@@ -4,6 +4,7 @@
 const assert = require('node:assert');
 const { NativeTransport } = require('../../lib/transport-native');
 const { serverContext, clientContext } = require('../helpers/sessions');
+const h = require('../integration/helpers');
 
 const turns = async (n) => { for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r)); };
 
@@ -67,13 +68,7 @@ describe('Transport write arena', function () {
     return t;
   }
 
-  async function waitFor(predicate, what, timeoutMs = 10000) {
-    const end = Date.now() + timeoutMs;
-    while (!predicate()) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  }
+  const waitFor = (predicate, what) => h.waitFor(predicate, { what, stepMs: 10 });
 
   /** A SIP MESSAGE of about `size` bytes whose body names it and varies with it. */
   function message(tag, n, size) {
